@@ -18,7 +18,8 @@ from neurogen.studies._common import PROFILES, Profile, context, get_profile
 __all__ = ["STUDIES", "run_study", "PROFILES", "Profile", "context", "get_profile", "main"]
 
 #: Study name → module.
-STUDIES = {"fig1": "fig1", "fig2": "fig2", "fig3": "fig3", "fig4": "fig4", "figA1": "figA1"}
+STUDIES = {"fig1": "fig1", "fig2": "fig2", "fig3": "fig3", "fig4": "fig4", "figA1": "figA1",
+           "concept_formation": "concept_formation"}
 
 
 def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLike = ".",

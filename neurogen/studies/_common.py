@@ -24,7 +24,7 @@ from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
 
-__all__ = ["Profile", "PROFILES", "get_profile", "Context", "context", "save_figure", "save_data", "save_json"]
+__all__ = ["Profile", "PROFILES", "get_profile", "Context", "context", "context_for", "development_checkpoints", "save_figure", "save_data", "save_json"]
 
 
 @attrs.frozen
@@ -101,19 +101,27 @@ class Context:
     data: Digits  # the images stimuli are drawn from (the training split, as in the paper)
 
 
-def _train_cached(p: Profile, train_data: Digits, test_data: Digits, device: str) -> Network:
+def _keep(p: Profile) -> list[int]:
+    return sorted({e for e in (1, 2, 5, 10, 25, 50, 100) if e <= p.epochs} | {p.epochs})
+
+
+def _training_run(p: Profile, train_data: Digits, test_data: Digits, device: str) -> dict[int, Path]:
+    """Train once per (config, epochs, data, seed), keeping the development epochs; cached, resumable."""
     from neurogen.training import train
 
     config = NetworkConfig(n_latent=p.n_latent, n_hidden=p.n_hidden)
-    key = f"{config.key()}-e{p.epochs}-n{p.n_train or len(train_data)}-s{p.seed}-{train_data.sha256[:12]}"
-    path = cache_dir() / "networks" / f"{key}.pt"
-    if path.exists():
-        return Network.load(path, device=device)
-    net = Network(config, seed=p.seed)
-    train(net, train_data, p.epochs, seed=p.seed, test_data=test_data, device=device,
-          checkpoint_dir=path.with_suffix(""), resume=True)
-    net.save(path, profile=p.name)
-    return net
+    key = f"{config.key()}-e{p.epochs}-n{len(train_data)}-s{p.seed}-{train_data.sha256[:12]}"
+    ckdir = cache_dir() / "networks" / key
+    files = {e: ckdir / f"epoch-{e:04d}.pt" for e in _keep(p)}
+    if not all(f.exists() for f in files.values()):
+        net = Network(config, seed=p.seed)
+        train(net, train_data, p.epochs, seed=p.seed, test_data=test_data, device=device,
+              checkpoint_dir=ckdir, resume=True, keep=list(files))
+    return files
+
+
+def _train_cached(p: Profile, train_data: Digits, test_data: Digits, device: str) -> Network:
+    return Network.load(_training_run(p, train_data, test_data, device)[p.epochs], device=device)
 
 
 @lru_cache(maxsize=4)
@@ -126,14 +134,40 @@ def _context(p: Profile, device: str, data_key: str | None) -> Context:
         net = Network.default(device=device)
     else:
         net = _train_cached(p, train_data, test_data, device)
-    mem_data = train_data if not p.n_memories else train_data.select(
-        n=min(p.n_memories, len(train_data)), seed=p.seed)
-    hier = ConceptHierarchy.from_network(net, mem_data)
-    return Context(p, net, train_data, test_data, hier, train_data)
+    return context_for(net, p, train_data, test_data)
+
+
+def context_for(network: Network, profile: Profile, train_data: Digits, test_data: Digits) -> Context:
+    """A :class:`Context` for a given network (its hierarchy computed from ``train_data``)."""
+    mem_data = train_data if not profile.n_memories else train_data.select(
+        n=min(profile.n_memories, len(train_data)), seed=profile.seed)
+    hier = ConceptHierarchy.from_network(network, mem_data)
+    return Context(profile, network, train_data, test_data, hier, train_data)
 
 
 _DATA: dict[str, tuple[Digits, Digits]] = {}
 
+
+def development_checkpoints(profile: Profile, device: str = "auto",
+                            data: tuple[Digits, Digits] | None = None) -> list[tuple[int, Network]]:
+    """(epoch, network) for the kept checkpoints of one training run, in epoch order.
+
+    ``quick``: the shipped default subject's run (``neurogen/default/development``, float16 copies
+    of epochs 1, 2, 5, 10, 25, 50, plus the default itself at 100). ``train`` profiles: the kept
+    checkpoints of the cached training run (retrained with ``keep=`` if missing).
+    """
+    from neurogen.network import DEFAULT_DIR
+
+    if profile.subject == "default":
+        out = [(int(f.stem.split("-")[1]), Network.load(f, device=device))
+               for f in sorted((DEFAULT_DIR / "development").glob("epoch-*.pt"))]
+        final = Network.default(device=device)
+        return [*out, (int(final.provenance.get("epochs") or 100), final)]
+    train_data, test_data = data if data is not None else (load_mnist("train"), load_mnist("test"))
+    if profile.n_train:
+        train_data = train_data.select(n=min(profile.n_train, len(train_data)), seed=profile.seed)
+    files = _training_run(profile, train_data, test_data, device)
+    return [(e, Network.load(f, device=device)) for e, f in files.items()]
 
 def context(profile: str | Profile = "quick", device: str = "auto",
             data: tuple[Digits, Digits] | None = None) -> Context:
