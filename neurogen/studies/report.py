@@ -136,7 +136,10 @@ td.rule{{color:#555;font-size:90%}} figcaption{{color:#333;margin:.5em 0 2em}}</
 <h1>neurogen: replication of Nagano, Karakida &amp; Okada (2017)</h1>
 <p>Every number below was measured by this run; verdicts are computed by code from the rule shown.</p>
 <h2>Claims</h2><table><tr><th>figure</th><th>claim</th><th>paper</th><th>measured</th><th>verdict</th><th>rule</th></tr>
-{rows}</table>{''.join(figs)}<h2>Provenance</h2><table>{prov}</table></body></html>"""
+{rows}</table>{''.join(figs)}<h2>Provenance</h2><table>{prov}</table>
+<script>window.addEventListener("load", () => {{ const imgs = [...document.images];
+document.body.dataset.imagesRendered = imgs.filter(i => i.complete && i.naturalWidth > 0).length + "/" + imgs.length; }});</script>
+</body></html>"""
 
 
 def replicate(profile: str = "quick", out: str | os.PathLike = "report", device: str = "auto",
