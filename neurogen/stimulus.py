@@ -50,10 +50,20 @@ class PixelSwap:
     mode : {"invert", "permute"}
         ``"invert"`` (default): x → 1 − x on the selected pixels. ``"permute"``: the selected
         intensities are shuffled among the selected positions (the multiset of intensities is kept).
+    bounds : (float, float)
+        The value range (lo, hi); ``invert`` maps x → lo + hi − x. ``(0, 1)`` for images,
+        ``(-1, 1)`` for ±1 units (invert flips the sign).
     """
 
     p: tuple[float, ...] = attrs.field(default=(0.2,), converter=_as_fractions, validator=_check_fractions)
     mode: str = attrs.field(default="invert", validator=attrs.validators.in_(MODES))
+    bounds: tuple[float, float] = attrs.field(default=(0.0, 1.0), converter=tuple)
+
+    @bounds.validator
+    def _check_bounds(self, attribute: attrs.Attribute, value: tuple[float, float]) -> None:
+        if len(value) != 2 or not value[0] < value[1]:
+            msg = f"'bounds' must be (lo, hi) with lo < hi: {value!r}"
+            raise ValueError(msg)
 
     def corrupt(self, image: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
         """Return a corrupted copy of one image (or a batch along the first axis) at fraction ``p``."""
@@ -62,14 +72,15 @@ class PixelSwap:
         for row in flat:
             mask = rng.random(row.shape[0]) < p
             if self.mode == "invert":
-                row[mask] = 1.0 - row[mask]
+                row[mask] = (self.bounds[0] + self.bounds[1]) - row[mask]
             else:
                 row[mask] = rng.permutation(row[mask])
         return x
 
     def __str__(self) -> str:
         ps = ", ".join(f"{v:g}" for v in self.p)
-        return f"PixelSwap(p=[{ps}], mode={self.mode!r})"
+        extra = "" if self.bounds == (0.0, 1.0) else f", bounds={self.bounds}"
+        return f"PixelSwap(p=[{ps}], mode={self.mode!r}{extra})"
 
 
 @attrs.frozen(eq=False)
