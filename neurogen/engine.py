@@ -79,7 +79,7 @@ def run(
     inference itself is deterministic, so the same seed gives a bit-identical recording on CPU
     (whatever the batch size, up to floating-point reassociation in the BLAS kernels).
     """
-    probe = probe or Probe()
+    probe = Probe() if probe is None else probe
     if not isinstance(stimulus, Stimulus):
         msg = f"stimulus must be a neurogen.Stimulus, got {type(stimulus).__name__}."
         raise TypeError(msg)

@@ -84,12 +84,17 @@ class RecordingWriter:
         tchunk = max(1, min(sizes["trial"], 256))
         trial_coords = " ".join(k for k in coords if k != "time")
         self._vars = {}
+        # netCDF4 has no 16-bit float: float16 values are stored exactly as float32 and tagged,
+        # and open_neurogen casts them back
+        disk_dtype = "float32" if np.dtype(dtype) == np.float16 else dtype
         for sig in signals:
             dims = _SIGNAL_DIMS[sig]
             chunks = (tchunk, sizes["time"], sizes[dims[2]])
-            var = nc.createVariable(sig, dtype, dims, zlib=complevel > 0, complevel=max(complevel, 1),
+            var = nc.createVariable(sig, disk_dtype, dims, zlib=complevel > 0, complevel=max(complevel, 1),
                                     shuffle=complevel > 0, chunksizes=chunks)
             var.coordinates = trial_coords
+            if disk_dtype != dtype:
+                var.neurogen_dtype = "float16"
             self._vars[sig] = var
         nc.setncatts({k: (v if not isinstance(v, bool) else int(v)) for k, v in attrs.items()})
 
@@ -252,6 +257,10 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
         raise RecordingError(msg)
     if "mode" in ds.coords:
         ds = ds.assign_coords(mode=ds["mode"].astype(str))
+    for name in [v for v in ds.data_vars if ds[v].attrs.get("neurogen_dtype") == "float16"]:
+        var = ds[name].astype(np.float16)
+        var.attrs.pop("neurogen_dtype")
+        ds[name] = var
     if kind == "recording":
         _validate(ds, str(path))
     return ds

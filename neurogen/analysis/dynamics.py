@@ -25,8 +25,8 @@ def _check_tol(tol: float) -> float:
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
         msg = f"tol must be a number, got {type(tol).__name__}."
         raise TypeError(msg)
-    if not (np.isfinite(tol) and tol >= 0):
-        msg = f"tol must be >= 0 and finite: {tol}"
+    if not (np.isfinite(tol) and tol > 0):
+        msg = f"tol must be > 0 and finite: {tol}"
         raise ValueError(msg)
     return float(tol)
 
@@ -62,7 +62,8 @@ def returns_to_concept(
     dim : hashable, default "time"
         The time dimension.
     tol : float, default 0.05
-        Relative tolerance (a fraction of d(0)), ≥ 0.
+        Relative tolerance (a fraction of d(0)), > 0 (with 0 a perfectly flat
+        end would already count as still rising).
 
     Returns
     -------
@@ -80,7 +81,7 @@ def returns_to_concept(
         If ``curve`` is not a numeric DataArray or ``tol`` not a number.
     ValueError
         If ``dim`` is missing or empty, ``curve`` holds NaN/inf, d(0) ≤ 0
-        anywhere (the tolerance is relative to it), or ``tol`` < 0.
+        anywhere (the tolerance is relative to it), or ``tol`` ≤ 0 or not finite.
 
     Examples
     --------

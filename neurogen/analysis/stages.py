@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from neurogen.analysis._validate import check_array
@@ -129,9 +128,14 @@ def stages(
             )
             raise ValueError(msg)
 
-    level = pd.Index(list(LEVELS), name="level")
-    summary = xr.concat(
-        [stats[lvl] for lvl in LEVELS], dim=level, coords="minimal", compat="override"
+    coords = {"level": list(LEVELS), by: reference}
+    summary = xr.Dataset(
+        {
+            name: xr.DataArray(
+                np.stack([stats[lvl][name].values for lvl in LEVELS]), dims=("level", by), coords=coords
+            )
+            for name in ("mean", "sem", "n")
+        }
     )
     winner = np.argmin(summary["mean"].transpose("level", by).values, axis=0)
     names = np.array(LEVELS)[winner]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from neurogen.analysis._validate import check_array
@@ -17,29 +16,19 @@ from neurogen.analysis._validate import check_array
 __all__ = ["mean_sem"]
 
 
-def _sorted(values: np.ndarray, axis: int) -> np.ndarray:
+def _sorted(values: np.ndarray) -> np.ndarray:
     # Sorting fixes the summation order, so results do not depend on trial order.
-    return np.sort(np.asarray(values, dtype=np.float64), axis=axis)
+    return np.sort(np.asarray(values, dtype=np.float64), axis=0)
 
 
-def _mean(values: np.ndarray, axis: int) -> np.ndarray:
-    return _sorted(values, axis).mean(axis=axis)
-
-
-def _sem(values: np.ndarray, axis: int) -> np.ndarray:
-    values = _sorted(values, axis)
-    n = values.shape[axis]
+def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SEM (ddof=1; NaN for a single value) over axis 0."""
+    values = _sorted(values)
+    n = values.shape[0]
+    mean = values.mean(axis=0)
     if n < 2:
-        return np.full(np.delete(values.shape, axis), np.nan)
-    return values.std(axis=axis, ddof=1) / np.sqrt(n)
-
-
-def _summarise(x: xr.DataArray, dim: Hashable) -> xr.Dataset:
-    mean = x.reduce(_mean, dim=dim, keep_attrs=True)
-    sem = x.reduce(_sem, dim=dim)
-    sem.attrs = {"long_name": "standard error of the mean", "ddof": 1}
-    n = xr.DataArray(np.int64(x.sizes[dim]))
-    return xr.Dataset({"mean": mean, "sem": sem, "n": n})
+        return mean, np.full(values.shape[1:], np.nan)
+    return mean, values.std(axis=0, ddof=1) / np.sqrt(n)
 
 
 def mean_sem(
@@ -96,10 +85,21 @@ def mean_sem(
     array([2., 4.])
     """
     x = check_array(x, "x", [dim])
+    rest = [d for d in x.dims if d != dim]
+    ordered = x.transpose(dim, *rest)
+    values = ordered.values
+    template = ordered.isel({dim: 0}, drop=True)
+    sem_attrs = {"long_name": "standard error of the mean", "ddof": 1}
     if by is None:
-        out = _summarise(x, dim)
-        out.attrs = {"dim": str(dim), "ddof": 1}
-        return out
+        mean, sem = _mean_sem(values)
+        return xr.Dataset(
+            {
+                "mean": template.copy(data=mean).assign_attrs(x.attrs),
+                "sem": template.copy(data=sem).assign_attrs(sem_attrs),
+                "n": xr.DataArray(np.int64(x.sizes[dim])),
+            },
+            attrs={"dim": str(dim), "ddof": 1},
+        )
 
     if by not in x.coords:
         msg = (
@@ -115,18 +115,15 @@ def mean_sem(
     if keys.dtype.kind == "f" and np.isnan(keys).any():
         msg = f"the {by!r} coordinate of x contains NaN; every {dim} needs a group."
         raise ValueError(msg)
-    groups = np.unique(keys)
-    parts = [
-        _summarise(x.isel({dim: np.flatnonzero(keys == g)}).drop_vars(by), dim)
-        for g in groups
-    ]
-    out = xr.concat(
-        parts,
-        dim=pd.Index(groups, name=by),
-        data_vars="all",
-        coords="minimal",
-        compat="override",
-        join="exact",
+    groups, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    stats = [_mean_sem(values[inverse == g]) for g in range(groups.size)]
+    dims = (by, *template.dims)
+    coords = {**template.coords, by: groups}
+    return xr.Dataset(
+        {
+            "mean": xr.DataArray(np.stack([m for m, _ in stats]), dims=dims, coords=coords, attrs=x.attrs),
+            "sem": xr.DataArray(np.stack([s for _, s in stats]), dims=dims, coords=coords, attrs=sem_attrs),
+            "n": xr.DataArray(counts.astype(np.int64), dims=(by,), coords={by: groups}),
+        },
+        attrs={"dim": str(dim), "by": str(by), "ddof": 1},
     )
-    out.attrs = {"dim": str(dim), "by": str(by), "ddof": 1}
-    return out

@@ -54,11 +54,11 @@ def study(profile: Any = "quick", out: str | os.PathLike = ".", device: str = "a
             ax.errorbar(m.noise, m, yerr=s, fmt="o-", ms=3, color=colors[level], label=names[level])
         bounds = [float(b) for b in st["boundary"].values]
         edges = [0.0, *bounds, 1.0]
-        for k, b in enumerate(bounds):
+        for b in bounds:
             ax.axvline(b, color="gray", ls="--", lw=0.8)
         numerals = [str(v) for v in st["numeral"].values]
         # label each stage region with the numeral found there
-        runs = [numerals[0]] + [str(v) for v in st["after"].values] if bounds else [numerals[0]]
+        runs = [numerals[0]] + [na.NUMERALS.get(str(v), str(v)) for v in st["after"].values]
         for k, num in enumerate(runs):
             ax.text((edges[k] + edges[k + 1]) / 2, 0.97, num, transform=ax.get_xaxis_transform(),
                     ha="center", va="top", fontsize=11)
