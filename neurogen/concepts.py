@@ -103,7 +103,7 @@ class ConceptHierarchy:
              "abstract": (("unit",), np.asarray(abstract, dtype=memories.dtype))},
             coords={"sample": samples, "label": classes,
                     "sample_label": ("sample", labels)},
-            attrs=base_attrs(attrs),
+            attrs={**base_attrs(attrs), "neurogen_format": "neurogen-concepts-1"},
         )
         return cls(ds)
 

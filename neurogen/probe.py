@@ -39,6 +39,12 @@ class Probe:
 
     signals: tuple[str, ...] = attrs.field(default=("latent",), converter=_signals, validator=_check_signals)
     every: int = attrs.field(default=1, validator=[attrs.validators.instance_of(int), attrs.validators.ge(1)])
+
+    @every.validator
+    def _not_bool(self, attribute: attrs.Attribute, value: int) -> None:
+        if isinstance(value, bool):
+            msg = f"'every' must be an int, not a bool: {value!r}"
+            raise TypeError(msg)
     dtype: str = attrs.field(default="float32", validator=attrs.validators.in_(("float32", "float16")))
 
     def times(self, steps: int) -> np.ndarray:

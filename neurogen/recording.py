@@ -69,6 +69,14 @@ class RecordingWriter:
         self._ctx = atomic_path(self.path)
         self._tmp = self._ctx.__enter__()
         self._nc = netCDF4.Dataset(self._tmp, "w", format="NETCDF4")
+        try:
+            self._define(sizes, coords, signals, attrs, dtype, complevel)
+        except BaseException:
+            self.close(ok=False)
+            raise
+
+    def _define(self, sizes: Mapping[str, int], coords: Mapping[str, np.ndarray], signals: Sequence[str],
+                attrs: Mapping[str, Any], dtype: str, complevel: int) -> None:
         nc = self._nc
         for dim, size in sizes.items():
             nc.createDimension(dim, size)
@@ -226,6 +234,10 @@ class Recording:
         """Join recordings along ``trial`` (attrs of the first are kept)."""
         if not recordings:
             msg = "concat needs at least one recording."
+            raise ValueError(msg)
+        times = [r.dataset["time"].values for r in recordings]
+        if any(not np.array_equal(t, times[0]) for t in times[1:]):
+            msg = "concat needs recordings with the same time points (same steps and Probe.every)."
             raise ValueError(msg)
         return cls(xr.concat([r.dataset for r in recordings], dim="trial", combine_attrs="override"))
 

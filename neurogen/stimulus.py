@@ -11,6 +11,7 @@ input does not depend on how trials are batched.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterator, Sequence
 
 import attrs
@@ -106,8 +107,8 @@ class Stimulus:
     labels: np.ndarray = attrs.field(repr=False, converter=lambda a: np.asarray(a, dtype=np.int64))
     sources: np.ndarray = attrs.field(repr=False, converter=lambda a: np.asarray(a, dtype=np.int64))
     noise: PixelSwap = attrs.field(factory=PixelSwap, validator=attrs.validators.instance_of(PixelSwap))
-    repeats: int = attrs.field(default=1, validator=[attrs.validators.instance_of(int), attrs.validators.ge(1)])
-    seed: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
+    repeats: int = attrs.field(default=1, converter=operator.index, validator=attrs.validators.ge(1))
+    seed: int = attrs.field(default=0, converter=operator.index)
     description: str = ""
 
     def __attrs_post_init__(self) -> None:

@@ -1,0 +1,261 @@
+"""Tests for neurogen.recording: the Recording schema, views, netCDF files and their failure modes."""
+
+from __future__ import annotations
+
+import dask.array
+import numpy as np
+import pytest
+import xarray as xr
+
+from neurogen import Recording
+from neurogen.recording import RecordingError, RecordingWriter
+
+try:
+    from experiment_fixtures import make_recording, one_torch_thread, part_files, recording  # noqa: F401
+except ImportError:  # tests/ imported as a package
+    from tests.experiment_fixtures import (make_recording, one_torch_thread, part_files,  # noqa: F401
+                                           recording)
+
+TRIAL_COORDS = ("label", "source", "noise", "repeat", "mode")
+
+
+def attrs_without_created(attrs):
+    """The attrs to compare across a file round trip (``created`` is a timestamp)."""
+    return {k: v for k, v in attrs.items() if k != "created"}
+
+
+@pytest.fixture()
+def saved(recording, tmp_path):
+    """The fixture recording saved to tmp_path / 'rec.nc'."""
+    path = tmp_path / "rec.nc"
+    recording.save(path)
+    return path
+
+
+# --------------------------------------------------------------------------- schema and views
+
+
+def test_schema(recording):
+    """latent(trial, time, unit) and data(trial, time, pixel) float32 with the trial coords."""
+    ds = recording.dataset
+    assert ds["latent"].dims == ("trial", "time", "unit")
+    assert ds["data"].dims == ("trial", "time", "pixel")
+    assert ds["latent"].dtype == np.float32 and ds["data"].dtype == np.float32
+    assert ds.sizes["pixel"] == 784
+    for name in TRIAL_COORDS:
+        assert ds[name].dims == ("trial",)
+    assert recording.n_trials == 16
+    assert "16 trials × 5 time points" in repr(recording)
+
+
+def test_images_of_one_trial(recording):
+    """images(trial=0) has dims (time, row, col), 28 × 28, holding the data values row-major."""
+    img = recording.images(trial=0)
+    assert img.dims == ("time", "row", "col")
+    assert img.shape == (recording.dataset.sizes["time"], 28, 28)
+    np.testing.assert_array_equal(img.values,
+                                  recording.data.isel(trial=0).values.reshape(-1, 28, 28))
+    np.testing.assert_array_equal(img.isel(row=3, col=5).values,
+                                  recording.data.isel(trial=0, pixel=3 * 28 + 5).values)
+
+
+def test_images_of_all_trials(recording):
+    """images() without a selection keeps trial and time and keeps the trial coords."""
+    img = recording.images()
+    assert img.dims == ("trial", "time", "row", "col")
+    np.testing.assert_array_equal(img.values, recording.data.values.reshape(16, -1, 28, 28))
+    np.testing.assert_array_equal(img["label"].values, recording.dataset["label"].values)
+
+
+def test_where_noise(recording):
+    """where_noise(p) keeps exactly the trials presented at p; an absent p keeps none."""
+    ds = recording.dataset
+    for p in (0.1, 0.3):
+        sub = recording.where_noise(p)
+        assert isinstance(sub, Recording)
+        assert sub.n_trials == 8
+        np.testing.assert_array_equal(sub.dataset.noise.values, np.full(8, p))
+        np.testing.assert_array_equal(sub.latent.values, ds.latent.values[ds.noise.values == p])
+    assert recording.where_noise(0.5).n_trials == 0
+
+
+def test_sel_and_isel_return_recordings(recording):
+    """sel and isel give Recordings of the selection."""
+    r = recording.isel(trial=[0, 3], time=slice(0, 2))
+    assert isinstance(r, Recording) and r.n_trials == 2 and r.dataset.sizes["time"] == 2
+    r = recording.sel(time=[0, 4])
+    np.testing.assert_array_equal(r.latent.values, recording.latent.values[:, [0, 4]])
+
+
+def test_missing_signal_explains(recording):
+    """A signal that was not recorded raises KeyError saying how to record it."""
+    latent_only = Recording(recording.dataset.drop_vars("data"))
+    with pytest.raises(KeyError, match=r"no 'data'.*Probe\(signals="):
+        _ = latent_only.data
+
+
+def test_constructor_checks(recording):
+    """Recording(...) needs a Dataset with a signal in the right dims and the trial coords."""
+    with pytest.raises(TypeError, match="must be an xarray.Dataset"):
+        Recording(recording.latent)
+    with pytest.raises(RecordingError, match="no 'latent' or 'data'"):
+        Recording(recording.dataset.drop_vars(["latent", "data"]))
+    with pytest.raises(RecordingError, match="'latent' has dims"):
+        Recording(recording.dataset.transpose("time", "trial", "unit", "pixel"))
+    with pytest.raises(RecordingError, match=r"missing trial coords \['source'\]"):
+        Recording(recording.dataset.drop_vars("source"))
+
+
+def test_concat_along_trial(recording):
+    """concat joins recordings along trial: values and trial coords in order, first attrs kept."""
+    a, b = recording.where_noise(0.1), recording.where_noise(0.3)
+    b.dataset.attrs["subject"] = "Other"
+    c = Recording.concat([b, a])
+    assert c.n_trials == 16
+    np.testing.assert_array_equal(c.latent.values, np.concatenate([b.latent.values, a.latent.values]))
+    np.testing.assert_array_equal(c.data.values, np.concatenate([b.data.values, a.data.values]))
+    for name in TRIAL_COORDS:
+        np.testing.assert_array_equal(c.dataset[name].values,
+                                      np.concatenate([b.dataset[name].values, a.dataset[name].values]))
+    assert c.attrs["subject"] == "Other"
+    np.testing.assert_array_equal(c.dataset.time.values, recording.dataset.time.values)
+
+
+def test_concat_rejects_other_time_points(recording):
+    """Recordings with other time points are not joined (no NaN padding)."""
+    with pytest.raises(ValueError, match="same time points"):
+        Recording.concat([recording, make_recording(steps=2)])
+    with pytest.raises(ValueError, match="same time points"):
+        Recording.concat([recording, recording.isel(time=[0, 1, 2, 4, 3])])
+
+
+def test_concat_needs_recordings():
+    """concat of nothing raises ValueError."""
+    with pytest.raises(ValueError, match="at least one recording"):
+        Recording.concat([])
+
+
+# --------------------------------------------------------------------------- files
+
+
+@pytest.mark.parametrize("lazy", [False, None])
+def test_round_trip(recording, saved, lazy):
+    """save then load keeps values, coords (label, source, noise, repeat, mode) and attrs."""
+    loaded = Recording.load(saved, lazy=lazy)
+    xr.testing.assert_equal(loaded.dataset.load(), recording.dataset)
+    for name in TRIAL_COORDS:
+        assert name in loaded.dataset.coords
+        np.testing.assert_array_equal(loaded.dataset[name].values, recording.dataset[name].values)
+    assert loaded.dataset["label"].dtype.kind == "i" and loaded.dataset["noise"].dtype.kind == "f"
+    assert list(loaded.dataset["mode"].values) == ["invert"] * 16
+    assert attrs_without_created(loaded.attrs) == attrs_without_created(recording.attrs)
+    assert loaded.attrs["neurogen_format"] == "neurogen-recording-1"
+
+
+def test_load_lazy_and_eager(saved):
+    """load() is dask-backed by default (dask installed); lazy=False reads numpy arrays."""
+    assert isinstance(Recording.load(saved).latent.data, dask.array.Array)
+    assert isinstance(Recording.load(saved, lazy=False).latent.data, np.ndarray)
+
+
+def test_round_trip_latent_only_and_float16(tmp_path):
+    """A latent-only float16 recording saves and loads back with its values and dtype."""
+    rec = make_recording(steps=2, signals=("latent",), dtype="float16", every=2)
+    path = rec.save(tmp_path / "half.nc")
+    loaded = Recording.load(path, lazy=False)
+    assert list(loaded.dataset.data_vars) == ["latent"]
+    assert loaded.latent.dtype == np.float16
+    xr.testing.assert_equal(loaded.dataset, rec.dataset)
+
+
+def test_round_trip_without_compression(recording, tmp_path):
+    """complevel=0 writes an uncompressed file that loads back equal."""
+    path = recording.save(tmp_path / "raw.nc", complevel=0)
+    xr.testing.assert_equal(Recording.load(path, lazy=False).dataset, recording.dataset)
+
+
+def test_save_leaves_no_temp_file_and_replaces(recording, tmp_path):
+    """save writes through a temp name (none left behind) and replaces an existing file."""
+    path = tmp_path / "rec.nc"
+    recording.where_noise(0.1).save(path)
+    assert Recording.load(path, lazy=False).n_trials == 8
+    assert recording.save(path) == path
+    assert Recording.load(path, lazy=False).n_trials == 16
+    assert part_files(tmp_path) == []
+
+
+def test_load_missing_file(tmp_path):
+    """Loading a path that does not exist raises RecordingError."""
+    with pytest.raises(RecordingError, match="file not found"):
+        Recording.load(tmp_path / "nope.nc")
+
+
+@pytest.mark.parametrize("lazy", [False, None])
+def test_load_truncated_file(saved, tmp_path, lazy):
+    """A file cut to half its bytes raises RecordingError naming truncation."""
+    cut = tmp_path / "cut.nc"
+    raw = saved.read_bytes()
+    cut.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(RecordingError, match="cut.nc: not a readable netCDF4 recording .truncated"):
+        Recording.load(cut, lazy=lazy)
+
+
+def test_load_text_file(tmp_path):
+    """A text file raises RecordingError, not a netCDF library error."""
+    path = tmp_path / "notes.nc"
+    path.write_text("latent, data\n1, 2\n")
+    with pytest.raises(RecordingError, match="not a readable netCDF4 recording"):
+        Recording.load(path)
+
+
+def test_load_plain_xarray_file(tmp_path):
+    """A netCDF file written by plain xarray (no neurogen attrs) raises RecordingError."""
+    path = tmp_path / "plain.nc"
+    ds = xr.Dataset({"latent": (("trial", "time", "unit"), np.zeros((2, 3, 4), np.float32))},
+                    coords={"label": ("trial", [0, 1]), "source": ("trial", [0, 1]),
+                            "noise": ("trial", [0.1, 0.1])})
+    ds.to_netcdf(path, engine="netcdf4")
+    with pytest.raises(RecordingError, match="not a neurogen recording .no 'neurogen_format'"):
+        Recording.load(path)
+
+
+def test_load_neurogen_file_of_wrong_schema(recording, tmp_path):
+    """A file tagged as neurogen but without the recording's coords raises RecordingError."""
+    path = tmp_path / "odd.nc"
+    recording.dataset.drop_vars(["source", "label"]).to_netcdf(path, engine="netcdf4")
+    with pytest.raises(RecordingError, match="missing trial coords"):
+        Recording.load(path)
+
+
+def test_interrupted_save_keeps_previous_file(recording, saved, monkeypatch):
+    """A save that fails after its first write leaves the previous file intact, and no temp file."""
+    before = saved.read_bytes()
+    real_write = RecordingWriter.write
+    calls = []
+
+    def flaky(self, signal, trials, values):
+        calls.append(signal)
+        if len(calls) > 1:
+            raise OSError("disk full")
+        real_write(self, signal, trials, values)
+
+    monkeypatch.setattr(RecordingWriter, "write", flaky)
+    other = recording.where_noise(0.3)
+    with pytest.raises(OSError, match="disk full"):
+        other.save(saved)
+    assert len(calls) == 2
+    monkeypatch.undo()
+    assert saved.read_bytes() == before
+    assert part_files(saved.parent) == []
+    xr.testing.assert_equal(Recording.load(saved, lazy=False).dataset, recording.dataset)
+
+
+def test_interrupted_first_save_leaves_nothing(recording, tmp_path, monkeypatch):
+    """A save that fails with no previous file leaves neither the file nor a temp file."""
+    def broken(self, signal, trials, values):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RecordingWriter, "write", broken)
+    with pytest.raises(KeyboardInterrupt):
+        recording.save(tmp_path / "rec.nc")
+    assert list(tmp_path.iterdir()) == []
