@@ -1,0 +1,34 @@
+"""README's two commands are the ones the project actually runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_ci_runs_readme_test_command():
+    """.ci/run contains README's test command verbatim."""
+    blocks = _bash_blocks((ROOT / "README.md").read_text())
+    test_cmd = next(b for b in blocks if "pytest" in b)
+    assert test_cmd in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_main_command_replicates():
+    """README's main command sets up and writes the quick replication report."""
+    blocks = _bash_blocks((ROOT / "README.md").read_text())
+    assert blocks[0].startswith("bash scripts/setup.sh")
+    assert "neurogen replicate --profile quick" in blocks[0]
+
+
+def test_setup_pins_cpu_torch():
+    """Set-up installs torch only through the constraints file pinning the CPU wheel."""
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert "-c constraints.txt" in setup
+    assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
+    assert "torch>=2.2" in (ROOT / "setup.cfg").read_text()
