@@ -1,0 +1,245 @@
+"""The associative-memory subject: hierarchical patterns, Hopfield networks, and the comparison study."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from neurogen import analysis as na
+from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHopfield
+from neurogen.engine import run
+from neurogen.recording import Recording
+from neurogen.subject import Subject
+
+
+@pytest.fixture(scope="module")
+def pats() -> HierarchicalPatterns:
+    return HierarchicalPatterns(1000, n_concepts=3, n_memories=4, b_concept=0.2, b_memory=0.5, seed=3)
+
+
+@pytest.fixture(scope="module")
+def weak() -> HierarchicalPatterns:
+    """Weakly correlated memories (b2 = 0.3): each one a stable attractor of the Hebbian network."""
+    return HierarchicalPatterns(1000, n_concepts=3, n_memories=4, b_concept=0.2, b_memory=0.3, seed=3)
+
+
+def _flip(x: np.ndarray, frac: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(x.shape) < frac, -x, x).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- patterns
+
+
+def test_pattern_statistics_match_b1_b2():
+    p = HierarchicalPatterns(20000, n_concepts=4, n_memories=5, b_concept=0.3, b_memory=0.6, seed=0)
+    assert p.root.shape == (20000,) and p.concepts.shape == (4, 20000) and p.memories.shape == (20, 20000)
+    for arr in (p.root, p.concepts, p.memories):
+        assert set(np.unique(arr)) == {-1, 1}
+    assert abs(p.root.mean()) < 0.03
+    b1 = (p.concepts * p.root).mean()
+    b2 = (p.memories * np.repeat(p.concepts, 5, axis=0)).mean()
+    # standard errors: sqrt((1 - b^2) / (N * count)) ~ 0.003; tolerance 5 sigma
+    assert b1 == pytest.approx(0.3, abs=0.02)
+    assert b2 == pytest.approx(0.6, abs=0.01)
+    same = (p.memories[0].astype(float) * p.memories[1]).mean()  # siblings overlap by b2^2
+    other = (p.memories[0].astype(float) * p.memories[5]).mean()  # cousins by b1^2 b2^2
+    assert same == pytest.approx(0.36, abs=0.03)
+    assert other == pytest.approx(0.09 * 0.36, abs=0.03)
+    assert p.labels.tolist() == sum(([k] * 5 for k in range(4)), [])
+
+
+def test_patterns_seeded_and_read_only():
+    a = HierarchicalPatterns(300, 2, 3, seed=5)
+    b = HierarchicalPatterns(300, 2, 3, seed=5)
+    c = HierarchicalPatterns(300, 2, 3, seed=6)
+    assert np.array_equal(a.memories, b.memories) and a.sha256 == b.sha256
+    assert not np.array_equal(a.memories, c.memories)
+    assert a.generate() is a.generate()
+    with pytest.raises(ValueError):
+        a.memories[0, 0] = 0
+
+
+@pytest.mark.parametrize("kwargs, err, word", [
+    ({"n_units": 0}, ValueError, "n_units"),
+    ({"n_units": True}, ValueError, "n_units"),
+    ({"n_units": 10, "n_concepts": 0}, ValueError, "n_concepts"),
+    ({"n_units": 10, "n_memories": 2.5}, ValueError, "n_memories"),
+    ({"n_units": 10, "b_concept": 1.5}, ValueError, "b_concept"),
+    ({"n_units": 10, "b_memory": -0.1}, ValueError, "b_memory"),
+    ({"n_units": 10, "b_memory": "x"}, TypeError, "b_memory"),
+    ({"n_units": 10, "seed": -1}, ValueError, "seed"),
+])
+def test_pattern_validation(kwargs, err, word):
+    with pytest.raises(err, match=word):
+        HierarchicalPatterns(**kwargs)
+
+
+def test_hierarchy_centroid_and_parent(pats):
+    hier = pats.hierarchy()
+    assert hier.memory.sizes == {"sample": 12, "unit": 1000}
+    assert hier.memory["label"].values.tolist() == pats.labels.tolist()
+    means = pats.memories.reshape(3, 4, -1).mean(1)
+    np.testing.assert_allclose(hier.concept.values, means, atol=1e-6)
+    np.testing.assert_allclose(hier.abstract.values, means.mean(0), atol=1e-6)
+    parent = pats.hierarchy("parent")
+    np.testing.assert_array_equal(parent.concept.values, pats.concepts)
+    np.testing.assert_array_equal(parent.abstract.values, pats.root)
+    assert set(np.unique(pats.centroid_signs())) <= {-1, 1}
+    np.testing.assert_array_equal(pats.centroid_signs(), np.where(means >= 0, 1, -1))
+    with pytest.raises(ValueError, match="kind"):
+        pats.hierarchy("mean")
+
+
+def test_stimulus_flips_units(pats):
+    stim = pats.stimulus([0.0, 0.25], n=2, repeats=2, seed=1)
+    assert stim.n_trials == 2 * 3 * 2 * 2
+    co = stim.trial_coords()
+    assert np.array_equal(co["label"], pats.labels[co["source"]])
+    x = stim.inputs()
+    clean = pats.memories[co["source"]]
+    assert np.array_equal(x[co["noise"] == 0.0], clean[co["noise"] == 0.0])
+    flipped = (x != clean)[co["noise"] == 0.25].mean()
+    assert flipped == pytest.approx(0.25, abs=0.03)
+    assert set(np.unique(x)) == {-1.0, 1.0}
+    with pytest.raises(ValueError, match="'n'"):
+        pats.stimulus(0.1, n=5)
+    with pytest.raises(ValueError, match="concepts"):
+        pats.stimulus(0.1, concepts=[7])
+
+
+# ---------------------------------------------------------------------------- Hopfield
+
+
+def test_hebbian_couplings(pats):
+    net = HopfieldNetwork.from_patterns(pats)
+    j = net.couplings.numpy()
+    assert np.allclose(j, j.T) and np.all(np.diag(j) == 0)
+    xi = pats.memories.astype(np.float64)
+    expected = xi.T @ xi / 1000
+    np.fill_diagonal(expected, 0)
+    np.testing.assert_allclose(j, expected, atol=1e-6)
+    assert isinstance(net, Subject)
+
+
+def test_memories_are_fixed_points_at_low_load():
+    p = HierarchicalPatterns(500, n_concepts=5, n_memories=1, b_concept=0.0, b_memory=0.0, seed=0)
+    net = HopfieldNetwork.from_patterns(p)
+    x = torch.tensor(p.memories, dtype=torch.float32)
+    assert torch.equal(net.decode(net.encode(x)), x)
+
+
+@pytest.mark.parametrize("options", [{}, {"update": "asynchronous"}, {"update": "asynchronous", "block_size": 1},
+                                     {"temperature": 0.1, "dynamics": "mean_field"}])
+def test_recall_from_noisy_memory(weak, options):
+    net = HopfieldNetwork.from_patterns(weak, **options)
+    x = torch.tensor(_flip(weak.memories, 0.2, 0))
+    m0 = (x.numpy() * weak.memories).mean(1)
+    for _ in range(2 if options.get("block_size") == 1 else 6):
+        x = net.decode(net.encode(x))
+    m = (x.numpy() * weak.memories).mean(1)
+    assert np.all(m0 < 0.7) and np.all(m > 0.97)
+
+
+def test_glauber_reproducible(pats):
+    x = torch.tensor(_flip(pats.memories, 0.2, 1))
+
+    def trajectory(net):
+        s, out = x, []
+        for _ in range(3):
+            s = net.decode(s)
+            out.append(s)
+        return torch.stack(out)
+
+    a = trajectory(HopfieldNetwork.from_patterns(pats, temperature=0.5, seed=7))
+    b = trajectory(HopfieldNetwork.from_patterns(pats, temperature=0.5, seed=7))
+    c = trajectory(HopfieldNetwork.from_patterns(pats, temperature=0.5, seed=8))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert set(torch.unique(a).tolist()) == {-1.0, 1.0}
+    net = HopfieldNetwork.from_patterns(pats, temperature=0.5, seed=7)
+    first = trajectory(net)
+    assert torch.equal(trajectory(net.reset()), first)
+
+
+def test_mean_field_and_covariance_rule():
+    rng = np.random.default_rng(0)
+    sparse = (rng.random((6, 800)) < 0.1).astype(np.int8)
+    net = HopfieldNetwork(sparse, rule="covariance")
+    assert net.activity == pytest.approx(sparse.mean())
+    x = torch.as_tensor(sparse, dtype=torch.float32)
+    assert torch.equal(net.decode(x), x)
+    j = net.couplings.numpy()
+    assert np.allclose(j, j.T) and np.all(np.diag(j) == 0)
+    mf = HopfieldNetwork(sparse, rule="covariance", temperature=0.2, dynamics="mean_field").decode(x)
+    assert float(mf.min()) >= 0.0 and float(mf.max()) <= 1.0
+
+
+def test_hopfield_validation(pats):
+    with pytest.raises(ValueError, match="rule"):
+        HopfieldNetwork(pats.memories, rule="oja")
+    with pytest.raises(ValueError, match="update"):
+        HopfieldNetwork(pats.memories, update="random")
+    with pytest.raises(ValueError, match="temperature"):
+        HopfieldNetwork(pats.memories, temperature=-1.0)
+    with pytest.raises(ValueError, match="patterns"):
+        HopfieldNetwork(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="block_size"):
+        HopfieldNetwork(pats.memories, block_size=0)
+    with pytest.raises(ValueError, match="'z'"):
+        HopfieldNetwork.from_patterns(pats).decode(torch.ones(2, 7))
+
+
+def test_run_records_hopfield(weak):
+    net = HopfieldNetwork.from_patterns(weak, update="asynchronous", block_size=64)
+    stim = weak.stimulus([0.1, 0.3], n=2, seed=0)
+    rec = run(net, stim, steps=5, progress=False)
+    assert isinstance(rec, Recording)
+    lat = rec.latent
+    assert lat.dims == ("trial", "time", "unit") and lat.dtype == np.float32
+    assert lat.sizes == {"trial": stim.n_trials, "time": 6, "unit": 1000}
+    for c in ("label", "source", "noise"):
+        assert c in lat.coords
+    np.testing.assert_array_equal(lat.isel(time=0).values, stim.inputs())
+    assert rec.dataset.attrs["subject"] == "HopfieldNetwork"
+    d = na.distance(lat, weak.hierarchy().memory)
+    assert float(d.isel(time=-1).max()) < float(d.isel(time=0).min()) + 1e-6
+
+
+def test_modern_hopfield(pats):
+    net = ModernHopfield.from_patterns(pats, beta_scale=30.0)
+    assert isinstance(net, Subject)
+    x = torch.tensor(_flip(pats.memories, 0.2, 2))
+    y = net.decode(net.encode(x))
+    np.testing.assert_allclose(y.numpy(), pats.memories, atol=1e-3)
+    flat = ModernHopfield.from_patterns(pats, beta=1e-9).decode(x)
+    np.testing.assert_allclose(flat.numpy()[0], pats.memories.mean(0), atol=1e-4)
+    with pytest.raises(ValueError, match="beta"):
+        ModernHopfield(pats.memories, beta=0.0)
+
+
+# ---------------------------------------------------------------------------- study
+
+
+def test_study_tiny(tmp_path):
+    from neurogen.studies.associative import claims, study
+    from neurogen.studies.report import FAILS, HOLDS, Claim
+
+    r = study("tiny", tmp_path, "cpu")
+    for ext in ("png", "pdf"):
+        assert (tmp_path / f"associative.{ext}").stat().st_size > 1000
+    for kind in ("hopfield", "modern"):
+        s = r[kind]
+        with xr.open_dataset(tmp_path / f"associative_{kind}.nc") as ds:
+            assert {"mean_concept", "min_memory", "stage_mean"} <= set(ds.data_vars)
+        assert s["trials_per_p"] >= 6 and s["steps"] == 6
+        assert 0 <= s["concept_distance_t_min"] <= 6
+        assert s["concept_distance_min"] <= s["concept_distance_t0"]
+        assert -1.0 <= s["memory_overlap_final"] <= 1.0
+        assert set(s["stages"]) <= {"I", "II", "III"} and s["stages"][0] == "I"
+        assert len(s["noise"]) == 5 and all(np.isfinite(s["mean_min_distance"]["memory"]))
+    cl = claims(r)
+    assert len(cl) == 4 and all(isinstance(c, Claim) and c.verdict in (HOLDS, FAILS) for c in cl)
+    with pytest.raises(ValueError, match="subjects"):
+        study("tiny", tmp_path, "cpu", subjects=("vae",))
