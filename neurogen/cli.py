@@ -54,9 +54,10 @@ def _data(source: str, split: str):  # noqa: ANN202
 
 def _cmd_train(a: argparse.Namespace) -> int:
     from neurogen.network import Network, NetworkConfig
-    from neurogen.training import train
+    from neurogen.training import check_arguments, train
 
     config = NetworkConfig(n_latent=a.latent, n_hidden=a.hidden)
+    check_arguments(a.epochs, a.batch_size, tuple(a.keep or ()))  # before any data is loaded
     out = Path(a.out)
     ckdir = Path(a.checkpoints) if a.checkpoints else out.with_name(out.stem + "-checkpoints")
     tr, te = _data(a.data, "train"), _data(a.data, "test")
@@ -67,7 +68,7 @@ def _cmd_train(a: argparse.Namespace) -> int:
     log = train(net, tr, a.epochs, batch_size=a.batch_size, seed=a.seed, test_data=te,
                 checkpoint_dir=ckdir, resume=a.resume, keep=tuple(a.keep or ()), device=a.device)
     wall = time.perf_counter() - t0
-    net.save(out, command=" ".join(["neurogen", *sys.argv[1:]]), wall_seconds=wall)
+    net.save(out, command=" ".join(["neurogen", *a.argv]), wall_seconds=wall)
     print(f"trained {net!r} for {a.epochs} epochs in {wall:.0f} s")
     print(f"test ELBO {float(log.test_elbo[-1]):.2f} nats/image; train ELBO "
           f"{float(log.train_elbo[-1]):.2f}; saved {out} (sha256 {net.sha256[:16]}…)")
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurogen`` console script."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded as provenance
     if getattr(args, "noise", "x") is None:
         args.noise = ["0.2"]
     try:

@@ -14,6 +14,7 @@ import io
 import os
 import pickle
 import struct
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -246,7 +247,7 @@ def read_idx(path: str | os.PathLike, expected_ndim: int) -> np.ndarray:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # zlib.error: a damaged deflate stream
         msg = f"{path}: cannot read ({err}). {_HOWTO}"
         raise DataError(msg) from err
     if len(raw) < 4:

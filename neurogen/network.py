@@ -291,7 +291,11 @@ class Network(nn.Module):
         except (TypeError, ValueError, RuntimeError, KeyError) as err:
             msg = f"{path}: weights do not match the stored config: {err}"
             raise CheckpointError(msg) from err
-        net.metadata = json.loads(payload.get("metadata", "{}"))
+        try:
+            net.metadata = dict(json.loads(payload.get("metadata", "{}")))
+        except (TypeError, ValueError) as err:
+            msg = f"{path}: checkpoint metadata is not valid JSON: {err}"
+            raise CheckpointError(msg) from err
         net._sha256 = digest
         net.eval()
         return net.to(resolve_device(device))

@@ -34,7 +34,7 @@ from neurogen.data import Digits
 from neurogen.device import resolve_device
 from neurogen.network import CheckpointError, Network
 
-__all__ = ["Schedule", "train", "TrainingInterrupted"]
+__all__ = ["Schedule", "train", "check_arguments", "TrainingInterrupted"]
 
 
 def _rates(instance: object, attribute: attrs.Attribute, value: tuple[float, ...]) -> None:
@@ -56,7 +56,10 @@ class Schedule:
 
     def rate(self, epoch: int, epochs: int) -> float:
         """Learning rate for 0-based ``epoch`` of ``epochs``."""
-        k = min(len(self.rates) - 1, (epoch * len(self.rates)) // max(epochs, 1))
+        if not 0 <= epoch < epochs:
+            msg = f"'epoch' must lie in [0, {epochs - 1}]: {epoch}"
+            raise ValueError(msg)
+        k = min(len(self.rates) - 1, (epoch * len(self.rates)) // epochs)
         return float(self.rates[k])
 
 
@@ -79,6 +82,26 @@ def _log_dataset(rows: list[dict[str, float]], attrs_: dict[str, Any]) -> xr.Dat
     ds["test_elbo"].attrs["units"] = "nats per image"
     ds["seconds"].attrs["units"] = "s"
     return ds
+
+
+def check_arguments(epochs: int, batch_size: int, keep: Sequence[int] = ()) -> None:
+    """Validate :func:`train`'s sizes (also used by the CLI before it loads any data).
+
+    Raises
+    ------
+    ValueError
+        For a non-positive or non-int ``epochs`` / ``batch_size``, or ``keep`` epochs outside
+        [1, epochs].
+    """
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            msg = f"'{name}' must be a positive int: {value!r}"
+            raise ValueError(msg)
+    bad_keep = [k for k in keep if isinstance(k, bool) or not isinstance(k, (int, np.integer))
+                or not 1 <= k <= epochs]
+    if bad_keep:
+        msg = f"'keep' epochs must be ints in [1, {epochs}]: {bad_keep}"
+        raise ValueError(msg)
 
 
 def train(
@@ -137,14 +160,7 @@ def train(
     if not isinstance(data, Digits):
         msg = f"data must be a neurogen.data.Digits, got {type(data).__name__}."
         raise TypeError(msg)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            msg = f"'{name}' must be a positive int: {value!r}"
-            raise ValueError(msg)
-    bad_keep = [k for k in keep if not 1 <= int(k) <= epochs]
-    if bad_keep:
-        msg = f"'keep' epochs must lie in [1, {epochs}]: {bad_keep}"
-        raise ValueError(msg)
+    check_arguments(epochs, batch_size, keep)
     if resume and checkpoint_dir is None:
         msg = "resume=True needs checkpoint_dir= (where last.pt was written)."
         raise ValueError(msg)

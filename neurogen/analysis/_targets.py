@@ -171,7 +171,9 @@ def pairwise_reduce(
             kwargs={"dtype": dtype},
             input_core_dims=[[dim], [dim]],
             join="exact",
-            dask="allowed",
+            dask="parallelized",
+            output_dtypes=[dtype],
+            dask_gufunc_kwargs={"allow_rechunk": True},
         )
 
     sizes = dict(latent.sizes)

@@ -18,9 +18,22 @@ __all__ = ["distance", "min_distance"]
 
 
 def _euclidean(a: np.ndarray, b: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Euclidean norm of ``a - b`` over the last axis (broadcasting the rest)."""
+    """Euclidean norm of ``a - b`` over the last axis (broadcasting the rest).
+
+    The plain sum of squares is used wherever it is a positive finite number;
+    where it under- or overflowed (differences below ~1e-154 or above ~1e154
+    in float64) the norm is recomputed with the differences rescaled, so the
+    distance is 0 exactly when the two vectors are equal.
+    """
     diff = np.subtract(a, b, dtype=dtype)
-    return np.sqrt(np.einsum("...i,...i->...", diff, diff))
+    out = np.asarray(np.sqrt(np.einsum("...i,...i->...", diff, diff)))
+    suspect = (out == 0) | ~np.isfinite(out)
+    if suspect.any():
+        sub = diff[suspect]
+        scale = np.abs(sub).max(axis=-1)
+        safe = np.where(scale > 0, scale, 1)
+        out[suspect] = scale * np.sqrt(np.einsum("...i,...i->...", sub / safe[:, None], sub / safe[:, None]))
+    return out
 
 
 def distance(

@@ -72,8 +72,9 @@ def cosine_similarity(patterns: xr.DataArray, dim: Hashable = "unit") -> xr.Data
     (pdim,) = [d for d in patterns.dims if d != dim]
     odim = other_dim(pdim)
     values = patterns.transpose(pdim, dim).values.astype(np.float64)
-    norms = np.linalg.norm(values, axis=1)
-    zero = np.flatnonzero(norms == 0)
+    # rescale each row by its largest |entry| first, so tiny vectors do not underflow
+    largest = np.abs(values).max(axis=1)
+    zero = np.flatnonzero(largest == 0)
     if zero.size:
         where = patterns[pdim].values[zero] if pdim in patterns.coords else zero
         msg = (
@@ -81,7 +82,8 @@ def cosine_similarity(patterns: xr.DataArray, dim: Hashable = "unit") -> xr.Data
             "similarity is undefined: drop these rows first."
         )
         raise ValueError(msg)
-    unit_vectors = values / norms[:, None]
+    scaled = values / largest[:, None]
+    unit_vectors = scaled / np.linalg.norm(scaled, axis=1)[:, None]
     matrix = np.clip(unit_vectors @ unit_vectors.T, -1.0, 1.0)
     coords = {}
     for name, coord in patterns.coords.items():
