@@ -19,7 +19,8 @@ __all__ = ["STUDIES", "run_study", "PROFILES", "Profile", "context", "get_profil
 
 #: Study name → module.
 STUDIES = {"fig1": "fig1", "fig2": "fig2", "fig3": "fig3", "fig4": "fig4", "figA1": "figA1",
-           "concept_formation": "concept_formation", "associative": "associative"}
+           "concept_formation": "concept_formation", "associative": "associative",
+           "global_to_fine": "global_to_fine"}
 
 
 def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLike = ".",
