@@ -29,7 +29,7 @@ from neurogen.data import load_mnist  # noqa: E402
 from neurogen.network import Network  # noqa: E402
 
 
-def main(build: str) -> None:
+def main(build: str, notes: str = "") -> None:
     build_dir = Path(build)
     dest = ROOT / "neurogen" / "default"
     dest.mkdir(parents=True, exist_ok=True)
@@ -44,6 +44,9 @@ def main(build: str) -> None:
     meta = net.metadata
     training = meta.get("training", {})
     log = training.get("log") or []
+    last = build_dir / "network-checkpoints" / "last.pt"
+    if not log and last.exists():
+        log = json.loads(torch.load(last, map_location="cpu", weights_only=True)["log"])
     prov = {
         "sha256": sha256_file(dest / "network.pt"),
         "command": meta.get("command"),
@@ -54,7 +57,9 @@ def main(build: str) -> None:
         "neurogen_version": training.get("neurogen_version"),
         "torch_version": training.get("torch_version"),
         "data": training.get("data"), "data_sha256": training.get("data_sha256"),
-        "wall_seconds": meta.get("wall_seconds"),
+        "wall_seconds_last_session": meta.get("wall_seconds"),
+        "train_seconds_sum": float(sum(r["seconds"] for r in log)) if log else None,
+        "notes": notes,
         "machine": training.get("machine"),
         "final_train_elbo": training.get("train_elbo"),
         "final_test_elbo": training.get("test_elbo"),
@@ -80,4 +85,4 @@ def main(build: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "build/default")
+    main(sys.argv[1] if len(sys.argv) > 1 else "build/default", " ".join(sys.argv[2:]))
