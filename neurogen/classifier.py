@@ -127,7 +127,7 @@ class Classifier(nn.Module):
         return float(np.mean(self.predict(digits.images) == digits.labels))
 
     def fit(self, digits: Digits, epochs: int = 3, batch_size: int = 128, seed: int = 0,
-            device: str | torch.device = "auto", *, lr: float = 1e-3,
+            device: str | torch.device = "auto", *, lr: float = 1e-3, lr_decay: float = 1.0,
             test: Digits | None = None) -> list[dict[str, float]]:
         """Train in place with Adam on the cross-entropy; return one row per epoch.
 
@@ -140,7 +140,9 @@ class Classifier(nn.Module):
             Seeds the shuffling and dropout.
         device : {"auto", "cpu", "cuda"}
         lr : float
-            Adam's learning rate.
+            Adam's learning rate in the first epoch.
+        lr_decay : float
+            Factor applied to the learning rate after every epoch (epoch e uses ``lr · lr_decay**e``).
         test : Digits, optional
             Evaluated after every epoch (``test_accuracy``).
 
@@ -148,13 +150,15 @@ class Classifier(nn.Module):
         -------
         list of dict
             ``epoch``, ``loss`` (mean training cross-entropy), ``train_accuracy`` (on the
-            mini-batches, with dropout), ``test_accuracy`` (NaN without ``test``), ``seconds``.
+            mini-batches, with dropout), ``test_accuracy`` (NaN without ``test``), ``lr``,
+            ``seconds``.
         """
         digits = _check_digits(digits)
         epochs, batch_size = _positive("epochs", epochs), _positive("batch_size", batch_size)
-        if not (np.isfinite(lr) and lr > 0):
-            msg = f"'lr' must be a positive number: {lr!r}"
-            raise ValueError(msg)
+        for name, value in (("lr", lr), ("lr_decay", lr_decay)):
+            if not (np.isfinite(value) and value > 0):
+                msg = f"'{name}' must be a positive number: {value!r}"
+                raise ValueError(msg)
         if digits.labels.min() < 0 or digits.labels.max() >= self.config["n_classes"]:
             msg = f"digits' labels must lie in [0, {self.config['n_classes'] - 1}]."
             raise ValueError(msg)
@@ -168,6 +172,9 @@ class Classifier(nn.Module):
             g = torch.Generator(device=dev).manual_seed(seed)
             for epoch in range(epochs):
                 t0 = time.perf_counter()
+                rate = lr * lr_decay**epoch
+                for group in opt.param_groups:
+                    group["lr"] = rate
                 self.train()
                 perm = torch.randperm(len(x_all), generator=g, device=dev)
                 loss_sum, correct = 0.0, 0
@@ -184,9 +191,10 @@ class Classifier(nn.Module):
                 rows.append({"epoch": epoch + 1, "loss": loss_sum / len(x_all),
                              "train_accuracy": correct / len(x_all),
                              "test_accuracy": self.accuracy(test) if test is not None else float("nan"),
-                             "seconds": time.perf_counter() - t0})
+                             "lr": rate, "seconds": time.perf_counter() - t0})
         self.eval()
         self.metadata["training"] = {"epochs": epochs, "batch_size": batch_size, "seed": seed, "lr": lr,
+                                     "lr_decay": lr_decay,
                                      "data": digits.name, "data_sha256": digits.sha256,
                                      "n_train": len(digits), "log": rows}
         return rows
@@ -247,10 +255,13 @@ class Classifier(nn.Module):
                 f"device={str(self.device)!r})")
 
 
-def trained_classifier(train: Digits, test: Digits | None = None, *, epochs: int = 3,
-                       batch_size: int = 128, seed: int = 0, device: str | torch.device = "auto",
-                       **arch: int) -> Classifier:
+def trained_classifier(train: Digits, test: Digits | None = None, *, epochs: int = 5,
+                       batch_size: int = 64, lr: float = 1e-3, lr_decay: float = 0.7, seed: int = 0,
+                       device: str | torch.device = "auto", **arch: int) -> Classifier:
     """A classifier trained on ``train`` with this recipe, cached under ``cache_dir()``.
+
+    The default recipe (Adam, 5 epochs, batch 64, learning rate 1e-3 × 0.7 per epoch) is the one
+    measured on full MNIST (see the module's notes on accuracy).
 
     The cache file ``classifier-<key>.pt`` is named by the architecture, the recipe and the data
     (its sha256, or a hash of its images); its metadata holds ``test_accuracy`` when ``test`` is
@@ -258,8 +269,8 @@ def trained_classifier(train: Digits, test: Digits | None = None, *, epochs: int
     """
     train = _check_digits(train, "train")
     digest = train.sha256[:12] or hashlib.sha256(train.images.tobytes()).hexdigest()[:12]
-    spec = {"arch": Classifier(**arch).config, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-            "data": f"{train.name}:{len(train)}:{digest}"}
+    spec = {"arch": Classifier(**arch).config, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+            "lr_decay": lr_decay, "seed": seed, "data": f"{train.name}:{len(train)}:{digest}"}
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / f"classifier-{key}.pt"
     if path.exists():
@@ -267,7 +278,7 @@ def trained_classifier(train: Digits, test: Digits | None = None, *, epochs: int
             return Classifier.load(path, device=device)
     clf = Classifier(**arch, seed=seed)
     t0 = time.perf_counter()
-    clf.fit(train, epochs, batch_size, seed, device, test=test)
+    clf.fit(train, epochs, batch_size, seed, device, lr=lr, lr_decay=lr_decay, test=test)
     meta: dict[str, Any] = {"spec": spec, "fit_seconds": time.perf_counter() - t0}
     if test is not None:
         meta.update(test_accuracy=clf.accuracy(test), test_data=test.name, n_test=len(test))

@@ -31,6 +31,7 @@ import os
 import socket
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -235,7 +236,7 @@ def _client(client: Any, retries: int, n_workers: int | None) -> Iterator[Any]:
         # the scheduler reruns a task whose worker died up to `retries` times
         with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
             cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, dashboard_address=None,
+                                   processes=True, dashboard_address=":0",
                                    silence_logs=logging.ERROR)
         own = Client(cluster)
         try:
@@ -347,7 +348,7 @@ def sweep(
         if todo:
             from distributed import as_completed
 
-            token = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:8]
+            token = uuid.uuid4().hex[:8]  # fresh keys: never the result of an earlier call's task
             with _client(client, int(retries), n_workers) as c:
                 futures = {c.submit(_run_task, fn, m, str(out / f"{k}.json"), key=f"neurogen-sweep-{token}-{k}",
                                     retries=int(retries), pure=False): (k, m) for k, m in todo}
@@ -477,7 +478,14 @@ def run_args(a: argparse.Namespace) -> int:
         const[key.strip()] = _value(value.strip())
     if a.epochs is not None:
         const["epochs"] = a.epochs
-    ds = sweep(parse_grid(a.grid), fn, a.scheduler, a.out, retries=a.retries, constants=const,
+    grid = parse_grid(a.grid)
+    params = [n for n, q in inspect.signature(fn).parameters.items()
+              if q.kind is q.KEYWORD_ONLY and n != "data"]
+    unknown = sorted((set(grid) | set(const)) - set(params))
+    if unknown:
+        msg = f"--study {a.study} has no parameter(s) {unknown}; choose from {params}."
+        raise ValueError(msg)
+    ds = sweep(grid, fn, a.scheduler, a.out, retries=a.retries, constants=const,
                n_workers=a.workers, progress=None)
     path = Path(a.out) / "sweep.nc"
     ds = ds.assign(error=ds["error"].astype(str))
