@@ -9,6 +9,10 @@ subject's device under ``torch.inference_mode``; batches are sized to a memory b
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
 import numpy as np
 import torch
 import xarray as xr
@@ -22,11 +26,26 @@ from neurogen.subject import Subject
 
 __all__ = ["run"]
 
+T = TypeVar("T")
+
 
 def _batch_size(probe: Probe, n_times: int, widths: dict[str, int], budget: int) -> int:
     itemsize = np.dtype(probe.dtype).itemsize
     per_trial = n_times * sum(widths[s] for s in probe.signals) * itemsize
     return int(max(1, min(4096, budget // max(per_trial, 1))))
+
+
+def _prefetch(batches: Iterator[T], pool: ThreadPoolExecutor) -> Iterator[T]:
+    """Yield from ``batches``, making each next item in ``pool`` while the caller works."""
+    nxt = pool.submit(next, batches, None)
+    while (item := nxt.result()) is not None:
+        nxt = pool.submit(next, batches, None)
+        yield item
+
+
+def _write(writer: RecordingWriter, trials: slice, values: dict[str, np.ndarray]) -> None:
+    for signal, v in values.items():
+        writer.write(signal, trials, v)
 
 
 def run(
@@ -127,9 +146,13 @@ def run(
     want_latent, want_data = "latent" in probe.signals, "data" in probe.signals
     bar = tqdm(total=n * steps, disable=(None if progress is None else not progress),
                desc="record", unit="step", unit_scale=True)
+    # one background thread makes the next batch's inputs and writes the last batch to the file
+    # while this one is computed; at most one batch waits to be written (memory: two batches)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="neurogen-run")
+    pending: Future | None = None
     ok = False
     try:
-        for sl, x0 in stimulus.batches(batch_size):
+        for sl, x0 in _prefetch(stimulus.batches(batch_size), pool):
             b = sl.stop - sl.start
             buf = {s: torch.empty((b, len(times), width[s]), dtype=tdtype) for s in probe.signals}
             with torch.inference_mode():
@@ -146,15 +169,19 @@ def run(
                     if t < steps:
                         x = subject.decode(z)
                         bar.update(b)
-            for s in probe.signals:
-                values = buf[s].numpy()
-                if writer is not None:
-                    writer.write(s, sl, values)
-                else:
-                    arrays[s][sl] = values
+            if pending is not None:
+                pending.result()
+            if writer is not None:
+                pending = pool.submit(_write, writer, sl, {s: buf[s].numpy() for s in probe.signals})
+            else:
+                for s in probe.signals:
+                    arrays[s][sl] = buf[s].numpy()
+        if pending is not None:
+            pending.result()
         ok = True
     finally:
         bar.close()
+        pool.shutdown(wait=True, cancel_futures=True)
         if writer is not None:
             writer.close(ok=ok)
     if writer is not None:

@@ -199,6 +199,16 @@ class Recording:
                 f"from {self.attrs.get('subject', '?')}>")
 
     # ------------------------------------------------------------- files
+    def close(self) -> None:
+        """Release the file behind a recording opened from disk (as ``xarray.Dataset.close``)."""
+        self.dataset.close()
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def save(self, path: str | os.PathLike, complevel: int = 1) -> Path:
         """Write netCDF4 (zlib, chunked) atomically; return the path."""
         ds = self.dataset
@@ -267,14 +277,21 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
         ds.close()
         msg = f"{path}: not a neurogen {kind} (no 'neurogen_format' attribute)."
         raise RecordingError(msg)
+    opened = ds
     if "mode" in ds.coords:
         ds = ds.assign_coords(mode=ds["mode"].astype(str))
     for name in [v for v in ds.data_vars if ds[v].attrs.get("neurogen_dtype") == "float16"]:
         var = ds[name].astype(np.float16)
         var.attrs.pop("neurogen_dtype")
         ds[name] = var
+    if ds is not opened:  # derived datasets lose the file handle's closer otherwise
+        ds.set_close(opened.close)
     if kind == "recording":
-        _validate(ds, str(path))
+        try:
+            _validate(ds, str(path))
+        except RecordingError:
+            ds.close()
+            raise
     return ds
 
 

@@ -259,3 +259,20 @@ def test_interrupted_first_save_leaves_nothing(recording, tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         recording.save(tmp_path / "rec.nc")
     assert list(tmp_path.iterdir()) == []
+
+
+def _open_fds_to(path) -> int:
+    import os
+
+    fds = os.listdir("/proc/self/fd")
+    return sum(os.path.realpath(f"/proc/self/fd/{fd}") == os.path.realpath(path) for fd in fds
+               if os.path.exists(f"/proc/self/fd/{fd}"))
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_context_manager_closes_the_file(saved, recording):
+    """`with Recording.load(path) as rec:` reads inside the block and releases the file after it."""
+    with Recording.load(saved) as rec:
+        np.testing.assert_array_equal(rec.latent.values, recording.latent.values)
+        assert _open_fds_to(saved) >= 1
+    assert _open_fds_to(saved) == 0
