@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
 import xarray as xr
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from neurogen import analysis as na
-from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHopfield
+from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHopfield, beta_sweep
+from neurogen.data import Digits
 from neurogen.engine import run
 from neurogen.recording import Recording
 from neurogen.subject import Subject
@@ -23,6 +28,23 @@ def pats() -> HierarchicalPatterns:
 def weak() -> HierarchicalPatterns:
     """Weakly correlated memories (b2 = 0.3): each one a stable attractor of the Hebbian network."""
     return HierarchicalPatterns(1000, n_concepts=3, n_memories=4, b_concept=0.2, b_memory=0.3, seed=3)
+
+
+@pytest.fixture(scope="module")
+def digits_pair(tmp_path_factory):
+    """Synthetic digits for the study's VAE rows (as in test_studies.py), with a private cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("NEUROGEN_CACHE")
+    os.environ["NEUROGEN_CACHE"] = str(cache)
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 60)
+    protos = rng.random((10, 784)) < 0.25
+    images = (protos[labels] ^ (rng.random((600, 784)) < 0.05)).astype(np.float32)
+    yield Digits(images, labels, name="synthetic"), Digits(images[:100], labels[:100], name="synthetic-test")
+    if old is None:
+        os.environ.pop("NEUROGEN_CACHE", None)
+    else:
+        os.environ["NEUROGEN_CACHE"] = old
 
 
 def _flip(x: np.ndarray, frac: float, seed: int) -> np.ndarray:
@@ -219,27 +241,178 @@ def test_modern_hopfield(pats):
         ModernHopfield(pats.memories, beta=0.0)
 
 
+# ---------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=30)
+@given(seed=st.integers(0, 2**32 - 1), n_units=st.integers(4, 64), n_patterns=st.integers(1, 10),
+       trials=st.integers(1, 4))
+def test_energy_never_increases_in_exact_asynchronous_sweeps(seed, n_units, n_patterns, trials):
+    """Zero temperature, block_size=1 (one unit at a time): E = -1/2 s J s never rises, sweep by sweep.
+
+    (Wider blocks and synchronous updates carry no such guarantee; see HopfieldNetwork's Notes.)
+    """
+    rng = np.random.default_rng(seed)
+    xi = np.where(rng.random((n_patterns, n_units)) < 0.5, 1, -1)
+    net = HopfieldNetwork(xi, update="asynchronous", block_size=1, seed=seed % 1000)
+    s = torch.as_tensor(np.where(rng.random((trials, n_units)) < 0.5, 1.0, -1.0), dtype=torch.float32)
+    e = net.energy(s)
+    tol = 1e-5 * (1.0 + n_patterns)  # float32 rounding of sums of O(P) terms
+    for _ in range(6):
+        s = net.decode(net.encode(s))
+        e_next = net.energy(s)
+        assert bool((e_next <= e + tol).all()), (e, e_next)
+        e = e_next
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 2**32 - 1), n_units=st.integers(4, 64), n_patterns=st.integers(1, 12),
+       noise=st.floats(0.0, 0.5))
+def test_modern_large_beta_returns_nearest_pattern(seed, n_units, n_patterns, noise):
+    """One update at large beta lands on the stored pattern nearest the query (equal norms: nearest = largest score)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_patterns, n_units))
+    x *= np.sqrt(n_units) / np.linalg.norm(x, axis=1, keepdims=True)
+    k = int(rng.integers(n_patterns))
+    query = (x[k] + noise * rng.standard_normal(n_units)).astype(np.float32)
+    nearest = int(np.argmin(np.linalg.norm(x - query, axis=1)))
+    scores = np.sort(x.astype(np.float32) @ query)[::-1]
+    gap = float(scores[0] - scores[1]) if n_patterns > 1 else 1.0
+    assume(gap > 1e-2)
+    net = ModernHopfield(x, beta=40.0 / gap)
+    out = net.decode(net.encode(torch.as_tensor(query[None]))).numpy()[0]
+    np.testing.assert_allclose(out, x[nearest], atol=1e-4 * np.sqrt(n_units))
+
+
+@settings(max_examples=12)
+@given(seed=st.integers(0, 10_000), n_units=st.integers(300, 800), n_memories=st.integers(1, 5),
+       update=st.sampled_from(["synchronous", "asynchronous"]))
+def test_hebbian_few_memories_retrieved_from_low_noise(seed, n_units, n_memories, update):
+    """Few uncorrelated memories (load <= 5/300): every one is recovered exactly from p = 0.05 pixel swap."""
+    pats = HierarchicalPatterns(n_units, n_concepts=n_memories, n_memories=1, b_concept=0.0, b_memory=0.0,
+                                seed=seed)
+    net = HopfieldNetwork.from_patterns(pats, update=update, block_size=1 if update == "asynchronous" else None)
+    rec = run(net, pats.stimulus(0.05, repeats=3, seed=seed), steps=4, progress=False)
+    memory = pats.hierarchy().memory
+    assert float(na.overlap(rec.latent.isel(time=0), memory).max()) < 1.0  # every trial starts corrupted
+    np.testing.assert_array_equal(na.overlap(rec.latent.isel(time=-1), memory).values, 1.0)
+
+
+# ---------------------------------------------------------------------------- modern Hopfield over given patterns
+
+
+def test_modern_from_hierarchy_keeps_labels_and_samples(pats):
+    hier = pats.hierarchy()
+    net = ModernHopfield.from_hierarchy(hier, per_label=2, seed=1, beta=0.1)
+    assert net.n_patterns == 6 and net.labels.tolist() == [0, 0, 1, 1, 2, 2]
+    assert np.all(np.diff(net.samples) > 0)
+    np.testing.assert_array_equal(net.patterns.numpy(), pats.memories[net.samples])
+    again = net.hierarchy()
+    assert again.memory["label"].values.tolist() == net.labels.tolist()
+    np.testing.assert_array_equal(again.memory["sample"].values, net.samples)
+    full = ModernHopfield.from_hierarchy(hier, beta=0.1)
+    assert full.n_patterns == 12 and net.with_beta(2.0).beta == 2.0 and net.beta == 0.1
+    assert ModernHopfield.from_patterns(pats).labels.tolist() == pats.labels.tolist()
+    with pytest.raises(ValueError, match="per_label"):
+        ModernHopfield.from_hierarchy(hier, per_label=0)
+    with pytest.raises(TypeError, match="ConceptHierarchy"):
+        ModernHopfield.from_hierarchy(pats.memories)
+    with pytest.raises(ValueError, match="labels"):
+        ModernHopfield(pats.memories, labels=[0, 1])
+    with pytest.raises(ValueError, match="samples"):
+        ModernHopfield(pats.memories[:2], samples=[3, 3])
+    with pytest.raises(ValueError, match="no labels"):
+        ModernHopfield(pats.memories).hierarchy()
+
+
+def test_beta_sweep_abstract_to_memory(pats):
+    """Tiny beta averages everything (abstract concept); large beta retrieves the own memory."""
+    net = ModernHopfield.from_patterns(pats)
+    n = pats.n_units
+    stim = pats.stimulus(0.1, n=2, seed=0)
+    res = beta_sweep(net, stim, [50.0 / n, 1e-3 / n], steps=5)  # unsorted on purpose
+    assert res["final"].dims == ("beta", "level", "trial") and res.sizes["trial"] == 6
+    assert res["beta"].values.tolist() == sorted(res["beta"].values.tolist())
+    assert res["nearest"].values.tolist() == ["abstract", "memory"]
+    assert res["numeral"].values.tolist() == ["III", "I"]
+    np.testing.assert_allclose(res["fraction"].sum("level"), 1.0)
+    assert res["own_memory"].values.tolist() == [pytest.approx(res["own_memory"].values[0]), 1.0]
+    assert float(res["same_label"].values[-1]) == 1.0
+    np.testing.assert_allclose(res["mean"].sel(level="memory").values[-1], 0.0, atol=1e-3)
+    # the same sweep from an array of start states (labels and sources given)
+    co = stim.trial_coords()
+    arr = beta_sweep(net, stim.inputs(), [1e-3 / n, 50.0 / n], steps=5, labels=co["label"], sources=co["source"])
+    np.testing.assert_allclose(arr["final"].values, res["final"].values, rtol=1e-5)
+    with pytest.raises(ValueError, match="betas"):
+        beta_sweep(net, stim, [], steps=2)
+    with pytest.raises(ValueError, match="betas"):
+        beta_sweep(net, stim, [0.1, -1.0], steps=2)
+    with pytest.raises(ValueError, match="steps"):
+        beta_sweep(net, stim, [0.1], steps=-1)
+    with pytest.raises(ValueError, match="labels"):
+        beta_sweep(net, stim.inputs(), [0.1], steps=1)
+    with pytest.raises(ValueError, match="units"):
+        beta_sweep(net, np.zeros((2, 5)), [0.1], steps=1, labels=[0, 1])
+    with pytest.raises(TypeError, match="ModernHopfield"):
+        beta_sweep(HopfieldNetwork.from_patterns(pats), stim, [0.1], steps=1)
+
+
 # ---------------------------------------------------------------------------- study
 
 
-def test_study_tiny(tmp_path):
-    from neurogen.studies.associative import claims, study
+def test_study_tiny(digits_pair, tmp_path):
+    """All four rows at the tiny profile: Hopfield subjects, the (tiny, synthetic) VAE, the beta sweep."""
+    from neurogen.studies.associative import SUBJECTS, claims, study
     from neurogen.studies.report import FAILS, HOLDS, Claim
 
-    r = study("tiny", tmp_path, "cpu")
+    r = study("tiny", tmp_path, "cpu", data=digits_pair)
+    assert r["subjects"] == list(SUBJECTS)
     for ext in ("png", "pdf"):
         assert (tmp_path / f"associative.{ext}").stat().st_size > 1000
-    for kind in ("hopfield", "modern"):
+    for kind in ("hopfield", "modern", "vae"):
         s = r[kind]
         with xr.open_dataset(tmp_path / f"associative_{kind}.nc") as ds:
             assert {"mean_concept", "min_memory", "stage_mean"} <= set(ds.data_vars)
         assert s["trials_per_p"] >= 6 and s["steps"] == 6
         assert 0 <= s["concept_distance_t_min"] <= 6
         assert s["concept_distance_min"] <= s["concept_distance_t0"]
-        assert -1.0 <= s["memory_overlap_final"] <= 1.0
         assert set(s["stages"]) <= {"I", "II", "III"} and s["stages"][0] == "I"
         assert len(s["noise"]) == 5 and all(np.isfinite(s["mean_min_distance"]["memory"]))
+    for kind in ("hopfield", "modern"):
+        assert -1.0 <= r[kind]["memory_overlap_final"] <= 1.0
+    assert r["vae"]["label"] == 6 and r["vae"]["mode"] == "invert" and r["vae"]["n_units"] == 8
+    assert r["vae"]["noise"] == [0.0, 0.25, 0.5, 0.75, 1.0] and r["vae"]["p_trajectory"] == 0.2
+    # the beta sweep over the VAE's memories: one row per beta, ascending, both starts
+    m = r["modern_vae"]
+    assert m["n_patterns"] == 200 and m["trials"] == 6
+    for key in ("modern_vae_beta", "modern_vae_beta_gaussian"):
+        rows = r[key]
+        assert [row["beta_scaled"] for row in rows] == pytest.approx([1.0, 10.0, 100.0])
+        assert all(b > a for a, b in zip([x["beta"] for x in rows], [x["beta"] for x in rows][1:]))
+        for row in rows:
+            assert row["nearest"] in na.LEVELS and row["numeral"] == na.NUMERALS[row["nearest"]]
+            d = row["distances"]
+            assert row["nearest"] == min(na.LEVELS, key=lambda lvl: d[lvl])
+            assert sum(row["fraction_nearest"].values()) == pytest.approx(1.0)
+            assert 0.0 <= row["own_memory"] <= row["same_label"] <= 1.0
+        assert rows[0]["nearest"] == "abstract"  # beta ~ 1/<|xi|^2>: the average of all memories
+    with xr.open_dataset(tmp_path / "associative_modern_vae.nc") as ds:
+        assert ds["mean"].dims == ("start", "level", "beta") and ds.sizes["beta"] == 3
     cl = claims(r)
-    assert len(cl) == 4 and all(isinstance(c, Claim) and c.verdict in (HOLDS, FAILS) for c in cl)
+    assert len(cl) == 6 and all(isinstance(c, Claim) and c.verdict in (HOLDS, FAILS) for c in cl)
+    texts = [c.claim for c in cl]
+    assert "Hopfield stage order against p matches the VAE's" in texts
+    match = cl[texts.index("Hopfield stage order against p matches the VAE's")]
+    same = r["hopfield"]["present"] == r["vae"]["present"] and r["hopfield"]["in_order"] and r["vae"]["in_order"]
+    assert match.verdict == (HOLDS if same else FAILS)
     with pytest.raises(ValueError, match="subjects"):
-        study("tiny", tmp_path, "cpu", subjects=("vae",))
+        study("tiny", tmp_path, "cpu", subjects=("rnn",))
+
+
+def test_study_hopfield_rows_only_need_no_digits(tmp_path):
+    """Without the VAE rows the study runs without any digits (and without the VAE claims)."""
+    from neurogen.studies.associative import claims, study
+
+    r = study("tiny", tmp_path, "cpu", subjects=("hopfield",))
+    assert "vae" not in r and "modern_vae_beta" not in r
+    assert len(claims(r)) == 2

@@ -92,6 +92,13 @@ class HopfieldNetwork:
     stimulus and ``batch_size`` (call :meth:`reset` or build a fresh network between recordings).
     Synchronous zero-temperature and mean-field updates are deterministic.
 
+    Energy. At zero temperature with ``block_size=1`` (and the Hebbian rule, ``threshold=0``) the
+    energy E = −½ sᵀ J s (:meth:`energy`) never increases: a single unit set to sign(h_i) changes
+    E by −(s_i' − s_i) h_i ≤ 0, since J is symmetric with a zero diagonal. This is what the tests
+    check, sweep by sweep. Blocks of more than one unit (the default ``block_size``) and
+    synchronous updates give no such guarantee: units updated together do not see each other's
+    new values, so E can rise (and a synchronous run can end in a 2-cycle).
+
     Examples
     --------
     >>> from neurogen.associative import HierarchicalPatterns
@@ -211,7 +218,11 @@ class HopfieldNetwork:
         return self._field_of(s, None)
 
     def energy(self, s: torch.Tensor) -> torch.Tensor:
-        """E = −½ sᵀ J s per trial (for ±1 states; the covariance rule uses s − a)."""
+        """E = −½ sᵀ J s per trial (for ±1 states; the covariance rule uses s − a; no threshold term).
+
+        Non-increasing under zero-temperature ``block_size=1`` sweeps with the Hebbian rule and
+        ``threshold=0`` (see the class Notes); not a Lyapunov function of block or synchronous updates.
+        """
         s = torch.as_tensor(s, device=self._device, dtype=torch.float32)
         u = s if self.activity is None else s - self.activity
         return -0.5 * ((u @ self.couplings) * u).sum(-1)
