@@ -5,7 +5,14 @@ dense(128)–ReLU–dropout 0.5–dense(10)–softmax; the paper reports 99.25 %
 training (:meth:`Classifier.fit`, Adam), its checkpoint format (``save`` / ``load``: atomic,
 ``weights_only=True``, :class:`~neurogen.network.CheckpointError` for bad files) and
 :func:`trained_classifier`, which trains once per (architecture, recipe, data) and caches the
-result under ``neurogen.data.cache_dir()/classifier-<key>.pt``.
+result under ``neurogen.data.cache_dir()/classifier-<key>.pt``. The default recipe's classifier
+on full MNIST ships with neurogen (``neurogen/default/classifier.pt``, 4.8 MB), so appendix B
+runs without training it.
+
+Measured: the default recipe of :func:`trained_classifier` (Adam, 5 epochs, batch 64, learning
+rate 1e-3 × 0.7 per epoch, seed 0) reaches 99.10 % on the 10,000 MNIST test images (98.10, 98.58,
+98.90, 98.88, 99.10 % after epochs 1–5) in 676 s of training on a 2-core CPU (about 100 s per
+epoch on an idle machine). Three epochs of constant-rate Adam (batch 128) gave 98.69 %.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from neurogen import __version__
 from neurogen._files import atomic_path, sha256_file
 from neurogen.data import Digits, cache_dir
 from neurogen.device import resolve_device
-from neurogen.network import CheckpointError
+from neurogen.network import DEFAULT_DIR, CheckpointError
 
 __all__ = ["Classifier", "trained_classifier"]
 
@@ -261,17 +268,24 @@ def trained_classifier(train: Digits, test: Digits | None = None, *, epochs: int
     """A classifier trained on ``train`` with this recipe, cached under ``cache_dir()``.
 
     The default recipe (Adam, 5 epochs, batch 64, learning rate 1e-3 × 0.7 per epoch) is the one
-    measured on full MNIST (see the module's notes on accuracy).
+    measured on full MNIST: 99.10 % test accuracy (see the module docstring).
 
     The cache file ``classifier-<key>.pt`` is named by the architecture, the recipe and the data
     (its sha256, or a hash of its images); its metadata holds ``test_accuracy`` when ``test`` is
-    given. A damaged cache file is retrained over.
+    given. A damaged cache file is retrained over. The shipped classifier
+    (``neurogen/default/classifier.pt``) is returned when the recipe and data are its own.
     """
     train = _check_digits(train, "train")
     digest = train.sha256[:12] or hashlib.sha256(train.images.tobytes()).hexdigest()[:12]
     spec = {"arch": Classifier(**arch).config, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "lr_decay": lr_decay, "seed": seed, "data": f"{train.name}:{len(train)}:{digest}"}
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    shipped = DEFAULT_DIR / "classifier.pt"  # the default recipe on full MNIST, shipped with neurogen
+    if shipped.exists():
+        with contextlib.suppress(CheckpointError, ValueError):
+            clf = Classifier.load(shipped, device=device)
+            if clf.metadata.get("spec") == json.loads(json.dumps(spec, sort_keys=True)):
+                return clf
     path = cache_dir() / f"classifier-{key}.pt"
     if path.exists():
         with contextlib.suppress(CheckpointError):

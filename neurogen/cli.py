@@ -1,6 +1,6 @@
 """The ``neurogen`` command: a thin layer that parses arguments and calls the library.
 
-Sub-commands: ``train``, ``record``, ``concepts``, ``info``, ``study``, ``replicate``. Bad input
+Sub-commands: ``train``, ``record``, ``concepts``, ``info``, ``study``, ``sweep``, ``replicate``. Bad input
 (a ``ValueError``/``TypeError`` from the library, or a bad flag) prints one line on stderr and exits
 with status 2, without a traceback.
 """
@@ -121,10 +121,16 @@ def _cmd_study(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(a: argparse.Namespace) -> int:
+    from neurogen.sweep import run_args
+
+    return run_args(a)
+
+
 def _cmd_replicate(a: argparse.Namespace) -> int:
     from neurogen.studies.report import replicate
 
-    page = replicate(profile=a.profile, out=a.out, device=a.device)
+    page = replicate(profile=a.profile, out=a.out, device=a.device, studies=a.studies)
     print(f"report: {page}")
     return 0
 
@@ -184,8 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", **dev)
     s.set_defaults(fn=_cmd_study)
 
+    from neurogen.sweep import add_arguments as sweep_arguments
+
+    sw = sub.add_parser("sweep", help="run a task over a parameter grid on dask.distributed")
+    sweep_arguments(sw)
+    sw.set_defaults(fn=_cmd_sweep)
+
     rp = sub.add_parser("replicate", help="run every study and write DIR/index.html")
-    rp.add_argument("--profile", default="quick")
+    rp.add_argument("--profile", default="quick",
+                    help="quick (default subject; every study but fig6/fig7), sweep (fig6, fig7), paper, tiny")
+    rp.add_argument("--studies", nargs="+", default=None, metavar="NAME",
+                    help="run these studies only (default: the profile's set)")
     rp.add_argument("--out", required=True)
     rp.add_argument("--device", **dev)
     rp.set_defaults(fn=_cmd_replicate)

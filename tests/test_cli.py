@@ -168,3 +168,12 @@ def test_subprocess_bad_latent_exit_2(idx_dir, tmp_path):
     assert proc.stderr.strip().splitlines() == ["neurogen train: error: 'n_latent' must be >= 1: -1"]
     assert proc.stdout == ""
     assert not (tmp_path / "n.pt").exists()
+
+
+def test_sweep_is_a_subcommand(tmp_path, capsys):
+    """`neurogen sweep` parses through the main CLI; a bad grid is one line on stderr, exit 2."""
+    rc = main(["sweep", "--grid", "nlatent=2", "--out", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "no parameter(s) ['nlatent']" in err and "Traceback" not in err
+    assert not (tmp_path / "s" / "sweep.nc").exists()

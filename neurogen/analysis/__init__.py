@@ -17,6 +17,9 @@ Nothing here imports torch.
 ``pca_spectrum``           cumulative contribution ratio (Fig. 3b); ``n_components_for``
 ``pca_embedding``          memories in the plane of the first principal components
 ``returns_to_concept``     dip detection: approach the concept, then leave (Fig. 2, 6)
+``decode_over_time``       cross-validated decoding accuracy of a trial label at each time
+``information_over_time``  bias-corrected mutual information (bits) at each time
+``latency``                first time a curve reaches a fraction of its rise
 =========================  =====================================================
 
 Examples
@@ -41,6 +44,7 @@ live elsewhere in neurogen):
 >>> na.off_diagonal_mean(na.cosine_similarity(hier.concept))  # Fig. 3c, eq. 11  # doctest: +SKIP
 """
 
+from neurogen.analysis.decoding import DECODERS, decode_over_time, information_over_time, latency
 from neurogen.analysis.distances import distance, min_distance
 from neurogen.analysis.dynamics import OUTCOMES, returns_to_concept
 from neurogen.analysis.population import (
@@ -59,12 +63,16 @@ from neurogen.analysis.stages import LEVELS, NUMERALS, stages
 from neurogen.analysis.statistics import mean_sem
 
 __all__ = [
+    "DECODERS",
     "LEVELS",
     "NUMERALS",
     "OUTCOMES",
     "active_units",
     "cosine_similarity",
+    "decode_over_time",
     "distance",
+    "information_over_time",
+    "latency",
     "mean_sem",
     "min_distance",
     "n_components_for",

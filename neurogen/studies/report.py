@@ -25,7 +25,7 @@ import torch
 
 from neurogen import __version__
 from neurogen._files import atomic_path
-from neurogen.studies import STUDIES, run_study
+from neurogen.studies import STUDIES, run_study, studies_for
 from neurogen.studies._common import context, get_profile, save_json
 
 __all__ = ["Claim", "claims_from", "replicate", "render_html"]
@@ -100,11 +100,15 @@ def claims_from(results: dict[str, Any]) -> list[Claim]:
                      "between-label share of the 2-D embedding's variance > 0.5",
                      lambda r: (f"between-label variance share {r['separation_all']:.2f} (all), "
                                 f"{r['separation_three']:.2f} (three labels)", r["separation_all"] > 0.5)))
+    cl = [c for c in cl if c.figure in results]  # the built-in claims of the studies that ran
     for name in results:
         mod = importlib.import_module(f"neurogen.studies.{STUDIES[name]}") if name in STUDIES else None
         extra = getattr(mod, "claims", None)
-        if extra is not None:
-            cl.extend(extra(results[name]))
+        r = results[name]
+        if extra is not None and isinstance(r, dict) and "error" in r:
+            cl.append(Claim(name, "the study's claims", "—", f"— ({r['error']})", UNMEASURED))
+        elif extra is not None:
+            cl.extend(extra(r))
     return cl
 
 
@@ -144,18 +148,25 @@ document.body.dataset.imagesRendered = imgs.filter(i => i.complete && i.naturalW
 
 def replicate(profile: str = "quick", out: str | os.PathLike = "report", device: str = "auto",
               studies: list[str] | None = None, data: Any = None) -> Path:
-    """Run every study, compute the claims, write ``out/index.html``; return its path.
+    """Run the profile's studies (or ``studies``), compute the claims, write ``out/index.html``.
+
+    Returns the page's path. ``studies_for(profile)`` names the default set: ``quick`` runs all but
+    fig6 and fig7, ``sweep`` those two, ``paper`` and ``tiny`` all.
 
     A study that fails is reported (its claims become "not measured") and the others still run.
     """
     p = get_profile(profile)
+    unknown = sorted(set(studies or ()) - set(STUDIES))
+    if unknown:
+        msg = f"unknown studies {unknown}; choose from {sorted(STUDIES)}."
+        raise ValueError(msg)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ctx = context(p, device, data)
     results: dict[str, Any] = {}
     timings: dict[str, float] = {}
-    for name in studies or list(STUDIES):
+    for name in studies or studies_for(p):
         t = time.perf_counter()
         try:
             kwargs = {"data": data} if data is not None else {}
