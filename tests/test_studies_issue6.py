@@ -135,6 +135,12 @@ def test_figB2(digits_pair, tmp_path):
         assert dict(ds["probability"].sizes) == {"trial": 8, "class": 10}
         np.testing.assert_allclose(ds["probability"].sum("class"), 1, atol=1e-5)
         assert ds.sizes["time"] == 7
+    # both pixel-swap readings are counted; the figure's mode (invert) agrees with the main numbers
+    assert set(r["by_mode"]) == {"invert", "permute"} and r["mode"] == "invert"
+    assert r["by_mode"]["invert"]["n_source"] == r["n_source"]
+    assert all(b["n_trials"] == 8 and 0 <= b["n_source"] <= 8 for b in r["by_mode"].values())
     claims = figB2.claims(r)
     _check_claims(claims)
+    assert [c.claim.endswith(f"({m})") for c, m in zip(claims, ["invert", "permute"])] == [True, True]
     assert claims[0].verdict == (HOLDS if r["fraction_source"] >= 0.5 else FAILS)
+    assert claims[1].verdict == (HOLDS if r["by_mode"]["permute"]["fraction_source"] >= 0.5 else FAILS)
