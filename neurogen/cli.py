@@ -198,9 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replicate", help="run every study and write DIR/index.html")
     rp.add_argument("--profile", default="quick",
-                    help="quick (default subject; every study but fig6/fig7), sweep (fig6, fig7), paper, tiny")
+                    help="quick (the shipped default subject; ~11 min on 2 CPU cores), paper (retrains), tiny")
     rp.add_argument("--studies", nargs="+", default=None, metavar="NAME",
-                    help="run these studies only (default: the profile's set)")
+                    help="run these studies only (default: all)")
     rp.add_argument("--out", required=True)
     rp.add_argument("--device", **dev)
     rp.set_defaults(fn=_cmd_replicate)

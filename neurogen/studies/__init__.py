@@ -15,22 +15,12 @@ from typing import Any
 
 from neurogen.studies._common import PROFILES, Profile, context, get_profile
 
-__all__ = ["STUDIES", "REPLICATE", "studies_for", "run_study", "PROFILES", "Profile", "context", "get_profile", "main"]
+__all__ = ["STUDIES", "run_study", "PROFILES", "Profile", "context", "get_profile", "main"]
 
 #: Study name → module.
 STUDIES = {"fig1": "fig1", "fig2": "fig2", "fig3": "fig3", "fig4": "fig4", "figA1": "figA1",
            "concept_formation": "concept_formation", "associative": "associative",
            "global_to_fine": "global_to_fine", "figB2": "figB2", "fig6": "fig6", "fig7": "fig7"}
-
-#: The studies ``replicate`` runs for each profile (default: all of them). fig6 and fig7 train a
-#: network per grid point (about 3 and 4 minutes at quick sizes); with them the quick report would
-#: not fit its 15 minutes, so they have their own profile, ``sweep`` (quick sizes, those two only).
-REPLICATE = {"quick": [n for n in STUDIES if n not in ("fig6", "fig7")], "sweep": ["fig6", "fig7"]}
-
-
-def studies_for(profile: str | Profile) -> list[str]:
-    """The studies ``replicate`` runs for ``profile``."""
-    return list(REPLICATE.get(get_profile(profile).name, STUDIES))
 
 
 def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLike = ".",

@@ -1,8 +1,7 @@
 """What every study shares: profiles, the subject (trained once, cached by config), figure and data output.
 
 A :class:`Profile` fixes a study's sizes. ``quick`` uses the shipped default subject (the paper's
-network trained 100 epochs) and the paper's trial counts; ``sweep`` is ``quick`` for the studies
-that train one network per grid point (fig6, fig7); ``paper`` retrains the subject from
+network trained 100 epochs) and the paper's trial counts; ``paper`` retrains the subject from
 scratch with the paper's recipe (cached under ``$NEUROGEN_CACHE/networks`` by config, seed and
 epochs, so it is trained once for all studies); ``tiny`` trains a small network on a few hundred
 images in seconds, for tests.
@@ -74,7 +73,6 @@ class Profile:
 
 PROFILES = {
     "quick": Profile("quick"),
-    "sweep": Profile("sweep"),  # quick sizes; replicate runs the training sweeps (fig6, fig7) only
     "paper": Profile("paper", subject="train"),
     "tiny": Profile("tiny", subject="train", n_latent=8, n_hidden=64, epochs=2, n_train=600,
                     trials_fig2=8, trials_fig4=6, noise_levels=5, steps=6, n_memories=600),
@@ -82,7 +80,7 @@ PROFILES = {
 
 
 def get_profile(profile: str | Profile) -> Profile:
-    """Look a profile up by name (``quick``, ``sweep``, ``paper``, ``tiny``) or pass one through."""
+    """Look a profile up by name (``quick``, ``paper``, ``tiny``) or pass one through."""
     if isinstance(profile, Profile):
         return profile
     if profile not in PROFILES:

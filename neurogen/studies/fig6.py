@@ -45,7 +45,6 @@ SIZES: dict[str, dict[str, Any]] = {
     "paper": {"n_latent": (2, 5, 6, 10, 20, 100), "n_hidden": 1024, "epochs": 100, "n_train": 0,
               "n_test": 0},
 }
-SIZES["sweep"] = SIZES["quick"]  # the profile replicate runs these sweeps under
 
 
 def sizes(profile: Profile) -> dict[str, Any]:

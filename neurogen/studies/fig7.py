@@ -45,7 +45,6 @@ GRIDS: dict[str, dict[str, Any]] = {
               "batch_size": (50, 100, 200), "n_hidden": 1024, "epochs": 100, "n_train": 0,
               "n_test": 0, "ll_samples": 100},
 }
-GRIDS["sweep"] = GRIDS["quick"]  # the profile replicate runs these sweeps under
 
 
 def grid(profile: Profile) -> dict[str, Any]:
