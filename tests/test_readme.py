@@ -32,3 +32,20 @@ def test_setup_pins_cpu_torch():
     assert "-c constraints.txt" in setup
     assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
     assert "torch>=2.2" in (ROOT / "setup.cfg").read_text()
+
+
+def test_readme_links_every_tutorial_in_order():
+    """README links each tutorial on disk, in numeric order, and each link resolves."""
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\((tutorials/\d\d_[\w]+\.py)\)", text)
+    on_disk = sorted(f"tutorials/{p.name}" for p in (ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
+    assert links == on_disk
+    assert all((ROOT / link).is_file() for link in links)
+
+
+def test_readme_names_every_study():
+    """Every study of neurogen.studies appears in README's list of studies."""
+    from neurogen.studies import STUDIES
+
+    text = (ROOT / "README.md").read_text()
+    assert all(f"`{name}`" in text for name in STUDIES)
