@@ -11,6 +11,9 @@ tiny_test_digits  the same 100 test images as a :class:`~neurogen.data.Digits`.
 tiny_network      a fresh untrained ``Network(NetworkConfig(n_latent=4, n_hidden=16), seed=0)``.
 neurogen_cache    an empty cache folder, set as ``NEUROGEN_CACHE`` for the test.
 torch_one_thread  runs torch single-threaded for a module (tiny GEMMs; thread pools only cost).
+digits_pair       (train, test) synthetic digits for the studies, with a module-private cache.
+local_cluster     a dask.distributed LocalCluster's Client for a module's sweeps.
+check_study_files checks a study's figure (PNG, PDF) and netCDF data files.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import xarray as xr
 from hypothesis import HealthCheck, settings
 
 from neurogen.data import Digits, write_idx
@@ -113,3 +117,54 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def digits_pair(tmp_path_factory):
+    """Synthetic digits for the studies: ten binary prototypes with 5 % of pixels flipped (600
+    training images, the first 100 as test images), with a private ``NEUROGEN_CACHE`` for the module."""
+    cache = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("NEUROGEN_CACHE")
+    os.environ["NEUROGEN_CACHE"] = str(cache)
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 60)
+    protos = rng.random((10, 784)) < 0.25
+    images = (protos[labels] ^ (rng.random((600, 784)) < 0.05)).astype(np.float32)
+    yield Digits(images, labels, name="synthetic"), Digits(images[:100], labels[:100], name="synthetic-test")
+    if old is None:
+        os.environ.pop("NEUROGEN_CACHE", None)
+    else:
+        os.environ["NEUROGEN_CACHE"] = old
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    """A real dask.distributed LocalCluster (2 worker processes, 1 thread each) and its Client, for
+    the module's sweeps; a worker that dies is replaced and its task rerun (allowed-failures 2)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                               dashboard_address=":0", silence_logs=50)
+    c = Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _check_study_files(result: dict, out: Path, name: str) -> None:
+    for ext in ("png", "pdf"):
+        assert (out / f"{name}.{ext}").stat().st_size > 1000
+    ncs = [f for f in result["files"] if f.endswith(".nc")]
+    assert ncs
+    for f in ncs:
+        with xr.open_dataset(f) as ds:
+            assert len(ds.data_vars) > 0
+            assert ds.attrs["neurogen_format"].startswith("neurogen-")
+
+
+@pytest.fixture
+def check_study_files():
+    """``check(result, out, name)``: the study wrote ``name``.png/.pdf and readable neurogen netCDF files."""
+    return _check_study_files

@@ -30,22 +30,6 @@ def weak() -> HierarchicalPatterns:
     return HierarchicalPatterns(1000, n_concepts=3, n_memories=4, b_concept=0.2, b_memory=0.3, seed=3)
 
 
-@pytest.fixture(scope="module")
-def digits_pair(tmp_path_factory):
-    """Synthetic digits for the study's VAE rows (as in test_studies.py), with a private cache."""
-    cache = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("NEUROGEN_CACHE")
-    os.environ["NEUROGEN_CACHE"] = str(cache)
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(10), 60)
-    protos = rng.random((10, 784)) < 0.25
-    images = (protos[labels] ^ (rng.random((600, 784)) < 0.05)).astype(np.float32)
-    yield Digits(images, labels, name="synthetic"), Digits(images[:100], labels[:100], name="synthetic-test")
-    if old is None:
-        os.environ.pop("NEUROGEN_CACHE", None)
-    else:
-        os.environ["NEUROGEN_CACHE"] = old
-
 
 def _flip(x: np.ndarray, frac: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)

@@ -17,22 +17,6 @@ from neurogen.studies import STUDIES, run_study
 from neurogen.studies.report import FAILS, HOLDS, UNMEASURED, replicate
 
 
-@pytest.fixture(scope="module")
-def digits_pair(tmp_path_factory):
-    """Synthetic digits: ten binary prototypes with 5 % of pixels flipped; and a private cache."""
-    cache = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("NEUROGEN_CACHE")
-    os.environ["NEUROGEN_CACHE"] = str(cache)
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(10), 60)
-    protos = rng.random((10, 784)) < 0.25
-    images = (protos[labels] ^ (rng.random((600, 784)) < 0.05)).astype(np.float32)
-    yield Digits(images, labels, name="synthetic"), Digits(images[:100], labels[:100], name="synthetic-test")
-    if old is None:
-        os.environ.pop("NEUROGEN_CACHE", None)
-    else:
-        os.environ["NEUROGEN_CACHE"] = old
-
 
 @pytest.fixture(scope="module")
 def report(digits_pair, tmp_path_factory):
@@ -41,21 +25,11 @@ def report(digits_pair, tmp_path_factory):
     return replicate("tiny", out, device="cpu", data=digits_pair)
 
 
-def _files_exist(result, out, name):
-    for ext in ("png", "pdf"):
-        assert (out / f"{name}.{ext}").stat().st_size > 1000
-    ncs = [f for f in result["files"] if f.endswith(".nc")]
-    assert ncs
-    for f in ncs:
-        with xr.open_dataset(f) as ds:
-            assert len(ds.data_vars) > 0
-            assert ds.attrs["neurogen_format"].startswith("neurogen-")
 
-
-def test_fig1(digits_pair, tmp_path):
+def test_fig1(check_study_files, digits_pair, tmp_path):
     """fig1 writes images x(t) and the concept image, and measures the data-space distance."""
     r = run_study("fig1", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "fig1")
+    check_study_files(r, tmp_path, "fig1")
     assert r["data_distance_min"] <= r["data_distance_t0"]
     assert 0 <= r["data_distance_t_min"] <= 6
     assert r["outcome"] in {"no_dip", "settles", "runs_away"}
@@ -64,10 +38,10 @@ def test_fig1(digits_pair, tmp_path):
         assert float(ds["images"].min()) >= 0 and float(ds["images"].max()) <= 1
 
 
-def test_fig2(digits_pair, tmp_path):
+def test_fig2(check_study_files, digits_pair, tmp_path):
     """fig2 gives one dip verdict per label and mean ± SEM curves over time."""
     r = run_study("fig2", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "fig2")
+    check_study_files(r, tmp_path, "fig2")
     assert r["labels"] == list(range(10))
     assert len(r["dip"]) == len(r["outcome"]) == len(r["depth"]) == 10
     assert r["n_dip"] == sum(r["dip"])
@@ -77,19 +51,19 @@ def test_fig2(digits_pair, tmp_path):
         assert ds.sizes["time"] == 7 and bool((ds["sem"] >= 0).all())
 
 
-def test_fig3(digits_pair, tmp_path):
+def test_fig3(check_study_files, digits_pair, tmp_path):
     """fig3 counts active units and PCA components within the latent size."""
     r = run_study("fig3", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "fig3")
+    check_study_files(r, tmp_path, "fig3")
     assert 1 <= r["active_units"] <= r["n_units"] == 8
     assert 1 <= r["components_70"] <= r["components_99"] <= 8
     assert 0 <= r["off_diagonal_abs_mean"] <= 1
 
 
-def test_fig4(digits_pair, tmp_path):
+def test_fig4(check_study_files, digits_pair, tmp_path):
     """fig4 finds a stage for every noise level, for both pixel-swap readings."""
     r = run_study("fig4", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "fig4")
+    check_study_files(r, tmp_path, "fig4")
     for mode in ("invert", "permute"):
         m = r[mode]
         assert len(m["stages"]) == len(m["noise"]) == 5
@@ -98,18 +72,18 @@ def test_fig4(digits_pair, tmp_path):
         assert m["stages"][0] == "I"  # p = 0: the memory itself is the closest
 
 
-def test_figA1(digits_pair, tmp_path):
+def test_figA1(check_study_files, digits_pair, tmp_path):
     """figA1 embeds the memories in 2-D; synthetic prototypes separate into clusters."""
     r = run_study("figA1", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "figA1")
+    check_study_files(r, tmp_path, "figA1")
     assert r["points"] == 600
     assert 0 <= r["separation_all"] <= 1
 
 
-def test_concept_formation(digits_pair, tmp_path):
+def test_concept_formation(check_study_files, digits_pair, tmp_path):
     """The development study measures two kept checkpoints of a tiny network."""
     r = run_study("concept_formation", "tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "concept_formation")
+    check_study_files(r, tmp_path, "concept_formation")
     assert r["epochs"] == [1, 2]
     assert [row["epoch"] for row in r["table"]] == [1, 2]
     for row in r["table"]:

@@ -15,46 +15,12 @@ from neurogen.studies.fig7 import plateau
 from neurogen.studies.report import FAILS, HOLDS, UNMEASURED, Claim
 
 
-@pytest.fixture(scope="module")
-def digits_pair(tmp_path_factory):
-    """Synthetic digits: ten binary prototypes with 5 % of pixels flipped; and a private cache."""
-    cache = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("NEUROGEN_CACHE")
-    os.environ["NEUROGEN_CACHE"] = str(cache)
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(10), 60)
-    protos = rng.random((10, 784)) < 0.25
-    images = (protos[labels] ^ (rng.random((600, 784)) < 0.05)).astype(np.float32)
-    yield Digits(images, labels, name="synthetic"), Digits(images[:100], labels[:100], name="synthetic-test")
-    if old is None:
-        os.environ.pop("NEUROGEN_CACHE", None)
-    else:
-        os.environ["NEUROGEN_CACHE"] = old
-
 
 @pytest.fixture(scope="module")
-def client(digits_pair):
-    """One local cluster for the module's sweeps (started after the cache is set: workers inherit it)."""
-    from distributed import Client, LocalCluster
+def client(digits_pair, local_cluster):
+    """The module's cluster, started after digits_pair set the cache (its workers inherit it)."""
+    return local_cluster
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
-        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                               dashboard_address=":0", silence_logs=50)
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
-def _files_exist(result, out, name):
-    for ext in ("png", "pdf"):
-        assert (out / f"{name}.{ext}").stat().st_size > 1000
-    ncs = [f for f in result["files"] if f.endswith(".nc")]
-    assert ncs
-    for f in ncs:
-        with xr.open_dataset(f) as ds:
-            assert len(ds.data_vars) > 0
-            assert ds.attrs["neurogen_format"].startswith("neurogen-")
 
 
 def _check_claims(claims):
@@ -62,10 +28,10 @@ def _check_claims(claims):
     assert all(c.verdict in (HOLDS, FAILS, UNMEASURED) and c.measured and c.rule for c in claims)
 
 
-def test_fig6(digits_pair, client, tmp_path):
+def test_fig6(check_study_files, digits_pair, client, tmp_path):
     """fig6 trains one network per Nz through the sweep, then measures dips and orthogonality."""
     r = fig6.study("tiny", tmp_path, "cpu", data=digits_pair, client=client)
-    _files_exist(r, tmp_path, "fig6")
+    check_study_files(r, tmp_path, "fig6")
     assert r["n_latent"] == [2, 10]
     assert len(r["dip"]) == len(r["outcome"]) == len(r["off_diagonal_abs_mean"]) == 2
     assert all(o in {"no_dip", "settles", "runs_away"} for o in r["outcome"])
@@ -92,10 +58,10 @@ def test_fig6_claims_rules():
     assert [c.verdict for c in bad] == [FAILS, FAILS]
 
 
-def test_fig7(digits_pair, client, tmp_path):
+def test_fig7(check_study_files, digits_pair, client, tmp_path):
     """fig7 picks the best (lr, batch size) per Nz and finds where the test bound levels off."""
     r = fig7.study("tiny", tmp_path, "cpu", data=digits_pair, client=client)
-    _files_exist(r, tmp_path, "fig7")
+    check_study_files(r, tmp_path, "fig7")
     assert r["n_latent"] == [2, 4, 8] and r["n_failed"] == 0
     assert all(np.isfinite(r["best_test_elbo"])) and all(v < 0 for v in r["best_test_elbo"])
     # the importance-sampled bound is at least the ELBO (up to Monte-Carlo noise)
@@ -122,10 +88,10 @@ def test_plateau_rule():
     assert fig7.claims({**r, "plateau_n_latent": 2})[0].verdict == FAILS
 
 
-def test_figB2(digits_pair, tmp_path):
+def test_figB2(check_study_files, digits_pair, tmp_path):
     """figB2 classifies x(T) of every trial and compares the two distance curves."""
     r = figB2.study("tiny", tmp_path, "cpu", data=digits_pair)
-    _files_exist(r, tmp_path, "figB2")
+    check_study_files(r, tmp_path, "figB2")
     assert r["n_trials"] == 8 and 0 <= r["n_source"] <= 8
     assert r["fraction_source"] == pytest.approx(r["n_source"] / 8)
     assert sum(r["predicted_counts"].values()) == 8

@@ -38,16 +38,8 @@ def calls(marks: Path, x: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
-        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                               dashboard_address=":0", silence_logs=50)
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+def client(local_cluster):
+    return local_cluster
 
 
 def result_files(out: Path) -> list[Path]:
