@@ -9,17 +9,16 @@ Present a stimulus, record the subject's units over repeated inference, analyse 
     hier = ng.ConceptHierarchy.from_network(net, ng.load_mnist())
 """
 
-__version__ = "0.1.0"
-
-from neurogen.concepts import ConceptHierarchy  # noqa: E402
-from neurogen.data import Digits, load_mnist  # noqa: E402
-from neurogen.engine import run  # noqa: E402
-from neurogen.network import Network, NetworkConfig  # noqa: E402
-from neurogen.probe import Probe  # noqa: E402
-from neurogen.recording import Recording  # noqa: E402
-from neurogen.stimulus import PixelSwap, Stimulus  # noqa: E402
-from neurogen.subject import Subject  # noqa: E402
-from neurogen.training import Schedule, train  # noqa: E402
+from neurogen._version import __version__
+from neurogen.concepts import ConceptHierarchy
+from neurogen.data import Digits, load_mnist
+from neurogen.engine import run
+from neurogen.network import Network, NetworkConfig
+from neurogen.probe import Probe
+from neurogen.recording import Recording
+from neurogen.stimulus import PixelSwap, Stimulus
+from neurogen.subject import Subject
+from neurogen.training import Schedule, train
 
 __all__ = [
     "ConceptHierarchy", "Digits", "Network", "NetworkConfig", "PixelSwap", "Probe", "Recording",

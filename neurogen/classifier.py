@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from neurogen import __version__
+from neurogen._version import __version__
 from neurogen._files import atomic_path, sha256_file
 from neurogen.data import Digits, cache_dir
 from neurogen.device import resolve_device

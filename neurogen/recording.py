@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from neurogen import __version__
+from neurogen._version import __version__
 from neurogen._files import atomic_path
 
 __all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT"]

@@ -28,7 +28,7 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from neurogen import __version__
+from neurogen._version import __version__
 from neurogen._files import atomic_path
 from neurogen.data import Digits
 from neurogen.device import resolve_device

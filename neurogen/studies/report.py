@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 import torch
 
-from neurogen import __version__
+from neurogen._version import __version__
 from neurogen._files import atomic_path
 from neurogen.studies import STUDIES, run_study
 from neurogen.studies._common import context, get_profile, save_json
