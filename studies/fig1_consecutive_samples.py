@@ -1,10 +1,12 @@
-"""Study fig1 of the paper: run it with `python studies/fig1_consecutive_samples.py --profile quick --out DIR`.
+"""Study fig1 of the paper: ``python studies/fig1_consecutive_samples.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/fig1.py` (so that `neurogen study fig1` works from
-an installed package); read it there.
+The same as ``neurogen study fig1 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/fig1.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig1")
+    raise SystemExit(main(["study", "fig1", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study fig2 of the paper: run it with `python studies/fig2_distance_to_concept.py --profile quick --out DIR`.
+"""Study fig2 of the paper: ``python studies/fig2_distance_to_concept.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/fig2.py` (so that `neurogen study fig2` works from
-an installed package); read it there.
+The same as ``neurogen study fig2 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/fig2.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig2")
+    raise SystemExit(main(["study", "fig2", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study fig3 of the paper: run it with `python studies/fig3_concept_structure.py --profile quick --out DIR`.
+"""Study fig3 of the paper: ``python studies/fig3_concept_structure.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/fig3.py` (so that `neurogen study fig3` works from
-an installed package); read it there.
+The same as ``neurogen study fig3 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/fig3.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig3")
+    raise SystemExit(main(["study", "fig3", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study fig4 of the paper: run it with `python studies/fig4_noise_stages.py --profile quick --out DIR`.
+"""Study fig4 of the paper: ``python studies/fig4_noise_stages.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/fig4.py` (so that `neurogen study fig4` works from
-an installed package); read it there.
+The same as ``neurogen study fig4 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/fig4.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig4")
+    raise SystemExit(main(["study", "fig4", *sys.argv[1:]]))

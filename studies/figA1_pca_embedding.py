@@ -1,10 +1,12 @@
-"""Study figA1 of the paper: run it with `python studies/figA1_pca_embedding.py --profile quick --out DIR`.
+"""Study figA1 of the paper: ``python studies/figA1_pca_embedding.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/figA1.py` (so that `neurogen study figA1` works from
-an installed package); read it there.
+The same as ``neurogen study figA1 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/figA1.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("figA1")
+    raise SystemExit(main(["study", "figA1", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study figB2 of the paper: run it with `python studies/figB2_classified_endpoints.py --profile quick --out DIR`.
+"""Study figB2 of the paper: ``python studies/figB2_classified_endpoints.py --profile quick --out DIR``.
 
-The experiment itself lives in `neurogen/studies/figB2.py` (so that `neurogen study figB2` works from
-an installed package); read it there.
+The same as ``neurogen study figB2 --profile quick --out DIR``. The study itself (sizes, measure,
+plot, claims) lives in ``neurogen/studies/figB2.py``; read it there.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("figB2")
+    raise SystemExit(main(["study", "figB2", *sys.argv[1:]]))

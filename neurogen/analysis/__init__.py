@@ -6,21 +6,27 @@ Every function here takes labelled :mod:`xarray` objects (a recording's
 names, and raises ``TypeError``/``ValueError`` naming the offending argument.
 Nothing here imports torch.
 
-=========================  =====================================================
-``distance``               ‖z(t) − ξ‖₂ to memories, concepts or the abstract concept (eq. 10)
-``min_distance``           min over time and when it is reached (eq. 13)
-``mean_sem``               mean ± SEM over trials, optionally per noise level
-``stages``                 stages I/II/III of the noise sweep (Fig. 4)
-``cosine_similarity``      C_ij between patterns (eq. 11); ``off_diagonal_mean``
-``overlap``                Hopfield overlap m = (1/N) Σ ξ_i s_i
-``active_units``           units that vary across memories (Fig. 3a)
-``pca_spectrum``           cumulative contribution ratio (Fig. 3b); ``n_components_for``
-``pca_embedding``          memories in the plane of the first principal components
-``returns_to_concept``     dip detection: approach the concept, then leave (Fig. 2, 6)
-``decode_over_time``       cross-validated decoding accuracy of a trial label at each time
-``information_over_time``  bias-corrected mutual information (bits) at each time
-``latency``                first time a curve reaches a fraction of its rise
-=========================  =====================================================
+==========================  =====================================================
+``distance``                ‖z(t) − ξ‖₂ to memories, concepts or the abstract concept (eq. 10)
+``min_distance``            min over time and when it is reached (eq. 13)
+``min_distances``           eq. 13 to memory, concept and abstract concept per trial (Fig. 4)
+``mean_sem``                mean ± SEM over trials, optionally per noise level
+``stages``                  stages I/II/III of the noise sweep, ``complete``, ``in_order`` (Fig. 4)
+``cosine_similarity``       C_ij between patterns (eq. 11); ``off_diagonal_mean``
+``overlap``                 Hopfield overlap m = (1/N) Σ ξ_i s_i
+``active_units``            units that carry information, under one criterion (Fig. 3a)
+``active_unit_counts``      the count under every criterion (``criterion`` dim)
+``pca_spectrum``            cumulative contribution ratio (Fig. 3b); ``n_components_for``
+``component_counts``        number of principal components under several criteria
+``pca_embedding``           memories in the plane of the first principal components
+``returns_to_concept``      the concept-first approach and what follows (Fig. 2, 6, B.2)
+``rank_correlation``        Spearman's ρ along a dimension (scipy)
+``plateau``                 smallest Nz from which a bound stops improving (Fig. 7)
+``trials_per_label``        trials per label clipped to the rarest label's images
+``decode_over_time``        cross-validated decoding accuracy (any scikit-learn classifier)
+``information_over_time``   bias-corrected mutual information, bits or fraction of entropy
+``latency``, ``peak_time``  when a curve reaches a fraction of its rise; when it peaks
+==========================  =====================================================
 
 Examples
 --------
@@ -32,27 +38,30 @@ live elsewhere in neurogen):
 >>> hier = ConceptHierarchy.load("hierarchy.nc")  # doctest: +SKIP
 >>> d = na.distance(rec.latent, hier.concept)  # eq. 10, own concept  # doctest: +SKIP
 >>> band = na.mean_sem(d)  # Fig. 2: mean ± SEM over trials  # doctest: +SKIP
->>> na.returns_to_concept(band["mean"])["outcome"]  # 'settles' / 'runs_away'  # doctest: +SKIP
->>> mins = {  # doctest: +SKIP
-...     "memory": na.min_distance(na.distance(rec.latent, hier.memory))["min"],
-...     "concept": na.min_distance(d)["min"],
-...     "abstract": na.min_distance(na.distance(rec.latent, hier.abstract))["min"],
-... }  # eq. 13 for each level
->>> na.stages(mins)[["numeral", "boundary", "in_order"]]  # Fig. 4  # doctest: +SKIP
->>> na.active_units(hier.memory).attrs["count"]  # "14 out of 100"  # doctest: +SKIP
+>>> na.returns_to_concept(band["mean"], sem=band["sem"])["outcome"]  # doctest: +SKIP
+>>> mins = na.min_distances(sweep.latent, hier)  # eq. 13 for each level  # doctest: +SKIP
+>>> na.stages(mins)[["numeral", "boundary", "complete", "in_order"]]  # Fig. 4  # doctest: +SKIP
+>>> na.active_unit_counts(hier.memory)  # "14 out of 100", per criterion  # doctest: +SKIP
 >>> na.n_components_for(na.pca_spectrum(hier.memory), 0.7)  # Fig. 3b  # doctest: +SKIP
 >>> na.off_diagonal_mean(na.cosine_similarity(hier.concept))  # Fig. 3c, eq. 11  # doctest: +SKIP
 """
 
-from neurogen.analysis.decoding import DECODERS, decode_over_time, information_over_time, latency
-from neurogen.analysis.distances import distance, min_distance
+from neurogen.analysis.decoding import (
+    decode_over_time,
+    entropy_bits,
+    information_over_time,
+    latency,
+    peak_time,
+)
+from neurogen.analysis.distances import distance, min_distance, min_distances
 from neurogen.analysis.dynamics import OUTCOMES, returns_to_concept
 from neurogen.analysis.population import (
-    active_units,
+    component_counts,
     n_components_for,
     pca_embedding,
     pca_spectrum,
 )
+from neurogen.analysis.sampling import trials_per_label
 from neurogen.analysis.similarity import (
     cosine_similarity,
     off_diagonal_mean,
@@ -60,27 +69,37 @@ from neurogen.analysis.similarity import (
     overlap,
 )
 from neurogen.analysis.stages import LEVELS, NUMERALS, stages
-from neurogen.analysis.statistics import mean_sem
+from neurogen.analysis.statistics import mean_sem, plateau, rank_correlation
+from neurogen.analysis.units import CRITERIA, THRESHOLDS, active_unit_counts, active_units
 
 __all__ = [
-    "DECODERS",
+    "CRITERIA",
     "LEVELS",
     "NUMERALS",
     "OUTCOMES",
+    "THRESHOLDS",
+    "active_unit_counts",
     "active_units",
+    "component_counts",
     "cosine_similarity",
     "decode_over_time",
     "distance",
+    "entropy_bits",
     "information_over_time",
     "latency",
     "mean_sem",
     "min_distance",
+    "min_distances",
     "n_components_for",
     "off_diagonal_mean",
     "other_dim",
     "overlap",
     "pca_embedding",
     "pca_spectrum",
+    "peak_time",
+    "plateau",
+    "rank_correlation",
     "returns_to_concept",
     "stages",
+    "trials_per_label",
 ]

@@ -15,7 +15,9 @@ import xarray as xr
 
 __all__ = [
     "check_array",
+    "centred",
     "check_fraction",
+    "check_matrix",
     "lookup_positions",
     "require_dataarray",
     "require_dims",
@@ -167,3 +169,34 @@ def lookup_positions(
         )
         raise KeyError(msg)
     return first[pos_clipped]
+
+
+def check_matrix(memories: object, dim: Hashable, *, min_samples: int = 1) -> xr.DataArray:
+    """Check a 2-D ``(dim, unit)`` pattern matrix with at least ``min_samples`` rows."""
+    memories = check_array(memories, "memories", [dim])
+    if memories.ndim != 2:
+        msg = (
+            f"memories must be 2-D: {dim!r} plus one unit dimension, but its dims are "
+            f"{memories.dims!r}."
+        )
+        raise ValueError(msg)
+    if memories.sizes[dim] < min_samples:
+        msg = (
+            f"memories needs at least {min_samples} entries along {dim!r}, "
+            f"got {memories.sizes[dim]}."
+        )
+        raise ValueError(msg)
+    return memories
+
+
+def centred(memories: xr.DataArray, dim: Hashable) -> tuple[np.ndarray, Hashable]:
+    """Float64 values ``(dim, unit)`` minus their mean over ``dim`` (order-independent), and the unit dim.
+
+    A constant column is exactly 0 after centring (its float mean may differ from the value by
+    an ulp, which would otherwise leave a spurious variance of ~1e-32).
+    """
+    (unit_dim,) = [d for d in memories.dims if d != dim]
+    values = memories.transpose(dim, unit_dim).values.astype(np.float64)
+    out = values - np.sort(values, axis=0).mean(axis=0)
+    out[:, np.ptp(values, axis=0) == 0] = 0.0
+    return out, unit_dim

@@ -1,12 +1,15 @@
 """Distances between recorded states and target patterns (paper eq. 10 and 13).
 
 Owns :func:`distance` (Euclidean distance of z(t) to a memory, a concept or the
-abstract concept) and :func:`min_distance` (its minimum over inference time).
+abstract concept), :func:`min_distance` (its minimum over inference time) and
+:func:`min_distances` (that minimum to each level of a concept hierarchy: the
+input of :func:`~neurogen.analysis.stages`, Fig. 4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -14,7 +17,10 @@ import xarray as xr
 from neurogen.analysis._targets import align_targets, pairwise_reduce
 from neurogen.analysis._validate import check_array
 
-__all__ = ["distance", "min_distance"]
+__all__ = ["distance", "min_distance", "min_distances"]
+
+#: Hierarchy levels from detailed to coarse, and how each trial meets its pattern.
+_LEVEL_MATCH = {"memory": "source", "concept": "label", "abstract": "all"}
 
 
 def _euclidean(a: np.ndarray, b: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -172,3 +178,84 @@ def min_distance(dist: xr.DataArray, dim: Hashable = "time") -> xr.Dataset:
         {"min": minimum, "argmin": argmin},
         attrs={"dim": str(dim), "equation": "13"},
     )
+
+
+def _level(hierarchy: Any, name: str) -> xr.DataArray:
+    """One level of a hierarchy given as an object, a Dataset or a mapping."""
+    if isinstance(hierarchy, (xr.Dataset, Mapping)):
+        if name not in hierarchy:
+            msg = (f"hierarchy has no {name!r} entry; it needs 'memory', 'concept' and 'abstract' "
+                   "(a ConceptHierarchy, its .dataset, or a mapping of those DataArrays).")
+            raise ValueError(msg)
+        return hierarchy[name]
+    if not hasattr(hierarchy, name):
+        msg = (f"hierarchy must be a ConceptHierarchy, an xarray.Dataset or a mapping with 'memory', "
+               f"'concept' and 'abstract', got {type(hierarchy).__name__} (no attribute {name!r}).")
+        raise TypeError(msg)
+    return getattr(hierarchy, name)
+
+
+def min_distances(
+    latent: xr.DataArray,
+    hierarchy: Any,
+    *,
+    dim: Hashable = "unit",
+    time: Hashable = "time",
+) -> xr.Dataset:
+    """Each trial's minimum distance over time to its memory, its concept and the abstract concept (eq. 13).
+
+    For every trial, min_t ‖z(t) − ξ‖₂ with ξ = ξ(i) (the trial's own memory,
+    looked up through its ``source`` coordinate), ξ̄_num (its own concept,
+    through its ``label``) and ξ̄_all (eq. 12): the three quantities of Fig. 4.
+
+    Parameters
+    ----------
+    latent : xarray.DataArray
+        Recorded states ``(trial, time, unit)`` with ``source`` and ``label``
+        coordinates on ``trial`` (e.g. ``Recording.latent``).
+    hierarchy : ConceptHierarchy, xarray.Dataset or mapping
+        Anything with ``memory`` ``(sample, unit)``, ``concept`` ``(label,
+        unit)`` and ``abstract`` ``(unit,)``: a
+        :class:`~neurogen.concepts.ConceptHierarchy` (its attributes), its
+        ``dataset``, or a mapping of those DataArrays.
+    dim : hashable, default "unit"
+        The dimension of the patterns.
+    time : hashable, default "time"
+        The dimension minimised over.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``memory``, ``concept`` and ``abstract``: the minimum distances over
+        the dims of ``latent`` minus ``dim`` and ``time`` (with its trial
+        coordinates, e.g. ``noise``); attrs ``equation`` = "13". Pass it to
+        :func:`~neurogen.analysis.stages`.
+
+    Raises
+    ------
+    TypeError
+        If ``hierarchy`` has no levels, or an array is not numeric.
+    ValueError
+        As :func:`distance` (missing dims, NaN, mismatched units).
+    KeyError
+        If a trial's source has no memory or its label no concept.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> z = xr.DataArray([[[0.0, 0.0], [3.0, 4.0]]], dims=("trial", "time", "unit"),
+    ...                  coords={"label": ("trial", [1]), "source": ("trial", [7])})
+    >>> hier = {"memory": xr.DataArray([[3.0, 4.0]], dims=("sample", "unit"), coords={"sample": [7]}),
+    ...         "concept": xr.DataArray([[9.0, 9.0], [0.0, 1.0]], dims=("label", "unit"),
+    ...                                 coords={"label": [0, 1]}),
+    ...         "abstract": xr.DataArray([1.0, 1.0], dims="unit")}
+    >>> res = min_distances(z, hier)
+    >>> [float(res[k][0]) for k in ("memory", "concept", "abstract")]
+    [0.0, 1.0, 1.4142135623730951]
+    """
+    levels = {name: _level(hierarchy, name) for name in _LEVEL_MATCH}
+    out = {}
+    for name, how in _LEVEL_MATCH.items():
+        out[name] = min_distance(distance(latent, levels[name], dim=dim, match=how), time)["min"]
+        out[name].attrs = {"long_name": f"minimum over {time} of the distance to the {name}", "equation": "13"}
+    return xr.Dataset(out, attrs={"equation": "13", "levels": list(_LEVEL_MATCH)})

@@ -1,9 +1,11 @@
-"""Population structure of the memory patterns: active units and principal components.
+"""Population structure of the memory patterns: principal components.
 
-Owns :func:`active_units` (how many latent neurons carry information: "14 out
-of 100"), :func:`pca_spectrum` and :func:`n_components_for` (the cumulative
-contribution ratio of Fig. 3b) and :func:`pca_embedding` (the 2-D cluster view
-of Fig. A.1). PCA is the SVD of the centred data; no scikit-learn needed.
+Owns :func:`pca_spectrum` and :func:`n_components_for` (the cumulative
+contribution ratio of Fig. 3b), :func:`component_counts` (how many components
+under several criteria, beside :func:`~neurogen.analysis.active_unit_counts`)
+and :func:`pca_embedding` (the 2-D cluster view of Fig. A.1). PCA is the SVD of
+the centred data; no scikit-learn needed. (:func:`~neurogen.analysis.active_units`
+lives in :mod:`neurogen.analysis.units` and is re-exported here.)
 """
 
 from __future__ import annotations
@@ -13,96 +15,15 @@ from collections.abc import Hashable
 import numpy as np
 import xarray as xr
 
+from neurogen.analysis._validate import centred as _centred
 from neurogen.analysis._validate import check_array, check_fraction
+from neurogen.analysis._validate import check_matrix as _check_matrix
+from neurogen.analysis.units import active_units
 
-__all__ = ["active_units", "n_components_for", "pca_embedding", "pca_spectrum"]
+__all__ = ["active_units", "component_counts", "n_components_for", "pca_embedding", "pca_spectrum"]
 
 #: Slack when comparing a cumulative ratio with the requested fraction.
 _FRACTION_ATOL = 1e-9
-
-
-def _check_matrix(memories: object, dim: Hashable, *, min_samples: int = 1) -> xr.DataArray:
-    memories = check_array(memories, "memories", [dim])
-    if memories.ndim != 2:
-        msg = (
-            f"memories must be 2-D: {dim!r} plus one unit dimension, but its dims are "
-            f"{memories.dims!r}."
-        )
-        raise ValueError(msg)
-    if memories.sizes[dim] < min_samples:
-        msg = (
-            f"memories needs at least {min_samples} entries along {dim!r}, "
-            f"got {memories.sizes[dim]}."
-        )
-        raise ValueError(msg)
-    return memories
-
-
-def _centred(memories: xr.DataArray, dim: Hashable) -> tuple[np.ndarray, Hashable]:
-    (unit_dim,) = [d for d in memories.dims if d != dim]
-    values = memories.transpose(dim, unit_dim).values.astype(np.float64)
-    return values - np.sort(values, axis=0).mean(axis=0), unit_dim
-
-
-def active_units(
-    memories: xr.DataArray, threshold: float = 0.01, dim: Hashable = "sample"
-) -> xr.DataArray:
-    """Units whose activity varies across the memory patterns (Fig. 3a).
-
-    A unit is active when its variance across ``dim`` exceeds ``threshold``
-    times the largest variance of any unit; collapsed ("pruned") latent units
-    of a VAE keep the same value for every input and are inactive.
-
-    Parameters
-    ----------
-    memories : xarray.DataArray
-        2-D, ``dim`` by unit, e.g. ``hier["memory"]`` ``(sample, unit)`` (eq. 9).
-    threshold : float, default 0.01
-        Relative variance threshold, in [0, 1].
-    dim : hashable, default "sample"
-        The dimension the variance is taken over.
-
-    Returns
-    -------
-    xarray.DataArray
-        Bool over the unit dimension, named ``"active"``, with coordinate
-        ``variance`` (per unit, ddof=0) and attrs ``count`` (number of active
-        units), ``threshold``. ``int(result.sum())`` gives the count too, and
-        ``result.unit[result]`` the active units. No unit is active if every
-        variance is 0.
-
-    Raises
-    ------
-    TypeError
-        If ``memories`` is not a numeric DataArray, or ``threshold`` not a number.
-    ValueError
-        If ``memories`` is not 2-D with ``dim``, is empty or holds NaN/inf, or
-        ``threshold`` is outside [0, 1].
-
-    Examples
-    --------
-    >>> import xarray as xr
-    >>> m = xr.DataArray([[0.0, 1.0, 5.0], [0.0, -1.0, 5.001]], dims=("sample", "unit"))
-    >>> active_units(m).values
-    array([False,  True, False])
-    >>> active_units(m).attrs["count"]
-    1
-    """
-    threshold = check_fraction(threshold, "threshold", allow_zero=True)
-    memories = _check_matrix(memories, dim)
-    centred, unit_dim = _centred(memories, dim)
-    variance = np.sort(centred**2, axis=0).mean(axis=0)
-    active = variance > threshold * variance.max()
-    unit_coords = {
-        name: coord.variable for name, coord in memories.coords.items() if coord.dims == (unit_dim,)
-    }
-    return xr.DataArray(
-        active,
-        dims=(unit_dim,),
-        coords={**unit_coords, "variance": ((unit_dim,), variance)},
-        name="active",
-        attrs={"count": int(active.sum()), "threshold": threshold, "dim": str(dim)},
-    )
 
 
 def pca_spectrum(memories: xr.DataArray, dim: Hashable = "sample") -> xr.Dataset:
@@ -272,4 +193,82 @@ def pca_embedding(memories: xr.DataArray, n: int = 2, dim: Hashable = "sample") 
         coords=coords,
         name="pca_embedding",
         attrs={"explained_variance_ratio": ratio},
+    )
+
+
+def component_counts(
+    memories: xr.DataArray,
+    *,
+    fractions: tuple[float, ...] = (0.7, 0.99),
+    relative: float = 0.01,
+    absolute: float = 0.01,
+    dim: Hashable = "sample",
+) -> xr.DataArray:
+    """Number of principal components of the memories under several criteria (Fig. 3b).
+
+    With λ_1 ≥ λ_2 ≥ ... the explained variances of :func:`pca_spectrum`
+    (ddof=1) and c_k their cumulative ratio:
+
+    * ``"cumulative_<f>"`` for each f in ``fractions``: the smallest k with
+      c_k ≥ f (:func:`n_components_for`; the paper: 70 % in nine, "entirely"
+      in 14);
+    * ``"relative_eigenvalue"``: #{k : λ_k > ``relative``·λ_1} (the
+      component analogue of ``active_units``' default criterion);
+    * ``"eigenvalue"``: #{k : λ_k > ``absolute``} (the analogue of the
+      absolute variance criterion).
+
+    Parameters
+    ----------
+    memories : xarray.DataArray
+        2-D, ``dim`` by unit, e.g. ``hier.memory``.
+    fractions : tuple of float, default (0.7, 0.99)
+        Cumulative fractions, each in (0, 1].
+    relative : float, default 0.01
+        Relative eigenvalue threshold, in [0, 1].
+    absolute : float, default 0.01
+        Absolute eigenvalue threshold (variance units), ≥ 0.
+    dim : hashable, default "sample"
+        The observation dimension.
+
+    Returns
+    -------
+    xarray.DataArray
+        Integer counts over dimension ``criterion`` (the names above), with
+        coordinate ``threshold(criterion)``, named ``"n_components"``.
+
+    Raises
+    ------
+    TypeError
+        If ``memories`` is not a numeric DataArray or a threshold not a number.
+    ValueError
+        As :func:`pca_spectrum`, or a threshold out of range.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> m = xr.DataArray([[0.0, 0.0], [2.0, 0.0], [0.0, 1.0], [2.0, 1.0]],
+    ...                  dims=("sample", "unit"))
+    >>> counts = component_counts(m, fractions=(0.7,))
+    >>> counts.criterion.values.tolist(), counts.values.tolist()
+    (['cumulative_0.7', 'relative_eigenvalue', 'eigenvalue'], [1, 2, 2])
+    """
+    fractions = tuple(check_fraction(f, "fractions") for f in fractions)
+    relative = check_fraction(relative, "relative", allow_zero=True)
+    if isinstance(absolute, bool) or not isinstance(absolute, (int, float, np.integer, np.floating)):
+        msg = f"absolute must be a number, got {type(absolute).__name__}."
+        raise TypeError(msg)
+    if not (np.isfinite(absolute) and absolute >= 0):
+        msg = f"absolute must be >= 0 and finite: {absolute}"
+        raise ValueError(msg)
+    spectrum = pca_spectrum(memories, dim)
+    lam = spectrum["explained_variance"].values
+    names = [f"cumulative_{f:g}" for f in fractions] + ["relative_eigenvalue", "eigenvalue"]
+    counts = [n_components_for(spectrum, f) for f in fractions]
+    counts += [int(np.count_nonzero(lam > relative * lam[0])), int(np.count_nonzero(lam > float(absolute)))]
+    return xr.DataArray(
+        np.asarray(counts, dtype=np.int64),
+        dims="criterion",
+        coords={"criterion": names, "threshold": ("criterion", [*fractions, relative, float(absolute)])},
+        name="n_components",
+        attrs={"long_name": "number of principal components", "units": "1", "dim": str(dim)},
     )

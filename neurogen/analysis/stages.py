@@ -61,7 +61,15 @@ def stages(
           changes;
         * ``in_order`` (0-d bool): True if the stage never goes back to a more
           detailed level as p increases (memory → concept → abstract; stages
-          may be skipped or absent).
+          may be skipped or absent);
+        * ``present`` over ``level`` (bool): whether each level is the stage at
+          some value of ``by``;
+        * ``complete`` (0-d bool): True if all three stages I, II and III occur
+          (``present.all()``); ``complete & in_order`` is the paper's
+          "I → II → III, all present and in order";
+        * ``sequence`` (0-d str): the distinct numerals in order of first
+          appearance along increasing ``by``, joined by " → " (e.g.
+          ``"I → II → III"``, ``"I → III"``).
 
     Raises
     ------
@@ -89,8 +97,8 @@ def stages(
     >>> res = stages(d)
     >>> res["numeral"].values.tolist(), res["boundary"].values.tolist()
     (['I', 'II', 'III'], [0.25, 0.75])
-    >>> bool(res["in_order"])
-    True
+    >>> bool(res["in_order"]), bool(res["complete"]), str(res["sequence"].values)
+    (True, True, 'I → II → III')
     """
     if not isinstance(min_distances, (xr.Dataset, Mapping)):
         msg = (
@@ -151,11 +159,17 @@ def stages(
         },
         attrs={"long_name": f"{by} at the change of stage (midpoint)"},
     )
+    present = np.isin(np.arange(len(LEVELS)), winner)
+    first_seen = [int(np.flatnonzero(winner == k)[0]) for k in range(len(LEVELS)) if present[k]]
+    order = [NUMERALS[LEVELS[k]] for _, k in sorted(zip(first_seen, np.flatnonzero(present)))]
     out = summary.assign(
         stage=xr.DataArray(names.astype(str), dims=by),
         numeral=xr.DataArray(numerals, dims=by),
         boundary=boundary,
-        in_order=xr.DataArray(bool(np.all(np.diff(winner) >= 0))),
+        in_order=xr.DataArray(bool(np.all(np.diff(winner) >= 0)), attrs={"long_name": "stages never go back"}),
+        present=xr.DataArray(present, dims="level", attrs={"long_name": "level is the stage somewhere"}),
+        complete=xr.DataArray(bool(present.all()), attrs={"long_name": "stages I, II and III all occur"}),
+        sequence=xr.DataArray(" → ".join(order), attrs={"long_name": "stages in order of appearance"}),
     )
     out.attrs = {
         "levels": list(LEVELS),

@@ -1,19 +1,24 @@
-"""Summary statistics over trials: mean and standard error of the mean.
+"""Summary statistics: mean ± SEM over trials, rank correlation, and where a curve levels off.
 
 Owns :func:`mean_sem`, the ±1 SEM bands of the paper's Fig. 2 and the error
-bars of Fig. 4 (optionally grouped by a trial coordinate such as ``noise``).
+bars of Fig. 4 (optionally grouped by a trial coordinate such as ``noise``);
+:func:`rank_correlation` (Spearman's ρ, scipy, e.g. Nz against the concepts'
+mean off-diagonal cosine in Fig. 6); and :func:`plateau` (the smallest Nz from
+which a bound stops improving, Fig. 7).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 
 import numpy as np
 import xarray as xr
+from scipy import stats as _stats
 
 from neurogen.analysis._validate import check_array
 
-__all__ = ["mean_sem"]
+__all__ = ["mean_sem", "plateau", "rank_correlation"]
 
 
 def _sorted(values: np.ndarray) -> np.ndarray:
@@ -127,3 +132,144 @@ def mean_sem(
         },
         attrs={"dim": str(dim), "by": str(by), "ddof": 1},
     )
+
+
+def _check_tol(tol: float) -> float:
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
+        msg = f"tol must be a number, got {type(tol).__name__}."
+        raise TypeError(msg)
+    if not (np.isfinite(tol) and tol >= 0):
+        msg = f"tol must be >= 0 and finite: {tol}"
+        raise ValueError(msg)
+    return float(tol)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(ρ, p-value) of two 1-D arrays; NaN for fewer than 2 values or a constant input."""
+    if a.size < 2 or np.all(a == a[0]) or np.all(b == b[0]):
+        return float("nan"), float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # p-value of n = 2 is undefined
+        res = _stats.spearmanr(a, b)
+    return float(res.statistic), float(res.pvalue)
+
+
+def rank_correlation(x: xr.DataArray, y: xr.DataArray, dim: Hashable) -> xr.Dataset:
+    """Spearman's rank correlation ρ between ``x`` and ``y`` along ``dim`` (``scipy.stats.spearmanr``).
+
+    Parameters
+    ----------
+    x, y : xarray.DataArray
+        Values along ``dim`` (same length); other dimensions are broadcast
+        against each other and correlated independently. Ties get average ranks.
+    dim : hashable
+        The dimension correlated over (e.g. ``"n_latent"``).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``rho`` (Spearman's ρ in [−1, 1]) and ``pvalue`` (scipy's two-sided
+        test of ρ = 0; NaN for two values) over the other dims, and ``n`` (the
+        number of pairs). Both are NaN where there are fewer than 2 pairs or
+        either input is constant along ``dim`` (ρ is undefined there).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``y`` is not a numeric DataArray.
+    ValueError
+        If ``dim`` is missing or empty, a value is NaN/inf, or the lengths differ.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> nz = xr.DataArray([2, 5, 10, 100], dims="n_latent")
+    >>> off = xr.DataArray([0.30, 0.12, 0.05, 0.06], dims="n_latent")
+    >>> round(float(rank_correlation(nz, off, "n_latent")["rho"]), 6)
+    -0.8
+    >>> bool(rank_correlation(nz, nz * 0 + 1, "n_latent")["rho"].isnull())
+    True
+    """
+    x = check_array(x, "x", [dim])
+    y = check_array(y, "y", [dim])
+    if x.sizes[dim] != y.sizes[dim]:
+        msg = f"x and y must have the same length along {dim!r}, got {x.sizes[dim]} and {y.sizes[dim]}."
+        raise ValueError(msg)
+    plain = [a.drop_vars([c for c in a.coords if dim in a[c].dims]) for a in (x, y)]
+    xb, yb = xr.broadcast(*plain)
+    rest = [d for d in xb.dims if d != dim]
+    xv = xb.transpose(*rest, dim).values.astype(np.float64)
+    yv = yb.transpose(*rest, dim).values.astype(np.float64)
+    flat = [_spearman(a, b) for a, b in zip(xv.reshape(-1, xv.shape[-1]), yv.reshape(-1, yv.shape[-1]))]
+    shape = xv.shape[:-1]
+    template = xb.isel({dim: 0}, drop=True).transpose(*rest)
+    rho = template.copy(data=np.array([r for r, _ in flat]).reshape(shape))
+    pvalue = template.copy(data=np.array([p for _, p in flat]).reshape(shape))
+    return xr.Dataset(
+        {
+            "rho": rho.assign_attrs(long_name="Spearman rank correlation", units="1"),
+            "pvalue": pvalue.assign_attrs(long_name="two-sided p-value of rho = 0", units="1"),
+            "n": xr.DataArray(np.int64(x.sizes[dim])),
+        },
+        attrs={"dim": str(dim), "method": "scipy.stats.spearmanr"},
+    )
+
+
+def plateau(bound: xr.DataArray, dim: Hashable = "n_latent", *, tol: float = 1.0) -> float | int | None:
+    """The smallest ``dim`` value from which ``bound`` stops improving by more than ``tol``.
+
+    Rule: sort by ``dim``, drop non-finite values; the plateau is the smallest
+    k with b(k) ≥ max_{k' ≥ k} b(k') − ``tol`` (within ``tol`` of every larger
+    ``dim`` value's bound; the largest value always qualifies). For a
+    log-likelihood bound over Nz (higher is better), this is the Nz from which
+    adding latent units gains at most ``tol`` nats (Fig. 7: "about 14").
+
+    Parameters
+    ----------
+    bound : xarray.DataArray
+        1-D along ``dim`` (e.g. the best test ELBO per Nz), higher is better;
+        NaN or ±inf entries (runs that failed) are ignored.
+    dim : hashable, default "n_latent"
+        The dimension; its coordinate values are returned (positions if it
+        has no coordinate).
+    tol : float, default 1.0
+        Absolute tolerance in the units of ``bound``, ≥ 0.
+
+    Returns
+    -------
+    int, float or None
+        The ``dim`` coordinate value of the plateau (a Python scalar), or
+        None if no entry is finite.
+
+    Raises
+    ------
+    TypeError
+        If ``bound`` is not a numeric DataArray or ``tol`` not a number.
+    ValueError
+        If ``bound`` is not 1-D along ``dim`` or is empty, or ``tol`` < 0.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> b = xr.DataArray([-150.0, -110.0, -100.0, -99.5], dims="n_latent",
+    ...                  coords={"n_latent": [2, 5, 10, 20]})
+    >>> plateau(b)
+    10
+    >>> plateau(b, tol=0.1)
+    20
+    """
+    tol = _check_tol(tol)
+    bound = check_array(bound, "bound", [dim], finite=False)
+    if bound.dims != (dim,):
+        msg = f"bound must be 1-D along {dim!r}, but its dims are {bound.dims!r}."
+        raise ValueError(msg)
+    keys = bound[dim].values if dim in bound.coords else np.arange(bound.sizes[dim])
+    b = bound.values.astype(np.float64)
+    order = np.argsort(keys, kind="stable")
+    keys, b = keys[order], b[order]
+    finite = np.isfinite(b)
+    if not finite.any():
+        return None
+    keys, b = keys[finite], b[finite]
+    best_after = np.maximum.accumulate(b[::-1])[::-1]  # max over this and every larger key
+    return keys[np.flatnonzero(b >= best_after - tol)[0]].item()

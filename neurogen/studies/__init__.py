@@ -1,50 +1,106 @@
-"""The paper's figures as studies: each records, analyses, plots and returns what it measured.
+"""The paper's figures and the toolkit's own experiments as studies, all of one shape.
 
-Each study module (``fig1``, ``fig2``, ``fig3``, ``fig4``, ``figA1``, …) has
-``study(profile="quick", out=".", device="auto") -> dict`` and a ``CAPTION`` (the paper's). The
-scripts in the repository's ``studies/`` folder and ``neurogen study NAME`` call them;
-:func:`neurogen.studies.report.replicate` runs them all and writes the claims report.
+A study is a module with
+
+* ``NAME`` and ``CAPTION`` (the paper's caption, or what the study shows);
+* ``SIZES``: a :class:`~neurogen.studies._common.BySize` with one frozen sizes instance per profile
+  (``tiny``, ``quick``, ``paper``); an unknown profile is an error;
+* ``measure(context, sizes) -> xarray.Dataset``: every number the study reports, labelled, with
+  provenance in attrs;
+* ``plot(dataset) -> matplotlib.figure.Figure``: from the dataset alone, so a saved ``.nc``
+  re-plots without recomputing (:func:`replot`);
+* ``claims(dataset) -> list[Claim]`` (:mod:`neurogen.studies.claims`).
+
+:func:`run_study` runs one (measure → save ``NAME.nc`` → plot → ``NAME.png``/``.pdf`` → claims);
+:func:`neurogen.studies.report.replicate` runs them all and writes the report. Studies are
+registered in :data:`STUDIES` by an explicit list; no study imports another.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
+import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from neurogen.studies._common import PROFILES, Profile, context, get_profile
+import attrs
+import xarray as xr
 
-__all__ = ["STUDIES", "run_study", "PROFILES", "Profile", "context", "get_profile", "main"]
+from neurogen.studies import (associative, concept_formation, fig1, fig2, fig3, fig4, fig6, fig7, figA1,
+                              figB2, global_to_fine, readings)
+from neurogen._netcdf import describe_variables
+from neurogen.studies._common import PROFILES, BySize, Profile, context, get_profile, save_data, save_figure
+from neurogen.studies.claims import Claim
 
-#: Study name → module.
-STUDIES = {"fig1": "fig1", "fig2": "fig2", "fig3": "fig3", "fig4": "fig4", "figA1": "figA1",
-           "concept_formation": "concept_formation", "associative": "associative",
-           "global_to_fine": "global_to_fine", "figB2": "figB2", "fig6": "fig6", "fig7": "fig7"}
+__all__ = ["STUDIES", "StudyResult", "run_study", "replot", "load_result", "PROFILES", "Profile", "BySize",
+           "context", "get_profile", "Claim"]
+
+#: Study name → module, in report order.
+STUDIES: dict[str, ModuleType] = {m.NAME: m for m in (
+    fig1, fig2, fig3, fig4, figA1, figB2, readings, concept_formation, associative, global_to_fine, fig6, fig7,
+)}
+
+
+@attrs.frozen(eq=False)
+class StudyResult:
+    """What :func:`run_study` returns: the dataset, the claims, the files written and the time taken."""
+
+    name: str
+    dataset: xr.Dataset
+    claims: list[Claim]
+    files: list[Path]
+    seconds: float
+
+
+def _module(name: str) -> ModuleType:
+    if name not in STUDIES:
+        msg = f"unknown study {name!r}; choose from {list(STUDIES)}."
+        raise ValueError(msg)
+    return STUDIES[name]
 
 
 def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLike = ".",
-              device: str = "auto", **kwargs: Any) -> dict[str, Any]:
-    """Run one study by name; return the numbers it measured."""
-    if name not in STUDIES:
-        msg = f"unknown study {name!r}; choose from {sorted(STUDIES)}."
+              device: str = "auto", *, data: Any = None) -> StudyResult:
+    """Run one study: measure, save ``out/NAME.nc``, plot ``out/NAME.png`` and ``.pdf``, compute claims.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`STUDIES`.
+    profile : {"tiny", "quick", "paper"} or Profile
+    out : path-like
+        Folder for the files (created).
+    device : {"auto", "cpu", "cuda"}
+    data : (Digits, Digits), optional
+        ``(train, test)`` replacing MNIST (tests use small synthetic digits).
+    """
+    module = _module(name)
+    p = get_profile(profile)
+    sizes = module.SIZES[p.name]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    ctx = context(p, device, data)
+    ds = describe_variables(module.measure(ctx, sizes), getattr(module, "LONG_NAMES", None))
+    ds.attrs.update({"study": name, "profile": p.name, "sizes": repr(sizes), "caption": module.CAPTION,
+                     **{k: v for k, v in ctx.network.describe().items() if k not in ds.attrs}})
+    files = [save_data(ds, out, name)]
+    files += save_figure(module.plot(ds), out, name)
+    result_claims = module.claims(ds)
+    return StudyResult(name, ds, result_claims, files, round(time.perf_counter() - t0, 1))
+
+
+def load_result(path: str | os.PathLike) -> xr.Dataset:
+    """A study's saved ``NAME.nc``, loaded into memory, with its name in ``attrs["study"]``."""
+    ds = xr.load_dataset(path, engine="netcdf4")
+    if "study" not in ds.attrs:
+        msg = f"{path}: not a neurogen study file (no 'study' attribute)."
         raise ValueError(msg)
-    get_profile(profile)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    module = importlib.import_module(f"neurogen.studies.{STUDIES[name]}")
-    return module.study(profile, out, device, **kwargs)
+    return ds
 
 
-def main(name: str, argv: list[str] | None = None) -> dict[str, Any]:
-    """Command-line entry for the scripts in ``studies/``: ``--profile``, ``--out``, ``--device``."""
-    import argparse
-    import json
-
-    ap = argparse.ArgumentParser(prog=f"studies/{name}", description=f"run study {name}")
-    ap.add_argument("--profile", default="quick", choices=sorted(PROFILES))
-    ap.add_argument("--out", default=f"out/{name}")
-    ap.add_argument("--device", default="auto")
-    a = ap.parse_args(argv)
-    result = run_study(name, a.profile, a.out, a.device)
-    print(json.dumps(result, indent=2, default=str))
-    return result
+def replot(path: str | os.PathLike) -> Any:
+    """Re-draw a study's figure from its saved ``.nc`` alone (no recomputing); returns the Figure."""
+    ds = load_result(path)
+    return _module(str(ds.attrs["study"])).plot(ds)

@@ -1,10 +1,14 @@
 """What every study shares: profiles, the subject (trained once, cached by config), figure and data output.
 
-A :class:`Profile` fixes a study's sizes. ``quick`` uses the shipped default subject (the paper's
-network trained 100 epochs) and the paper's trial counts; ``paper`` retrains the subject from
-scratch with the paper's recipe (cached under ``$NEUROGEN_CACHE/networks`` by config, seed and
-epochs, so it is trained once for all studies); ``tiny`` trains a small network on a few hundred
-images in seconds, for tests.
+A :class:`Profile` picks the subjects and each study's sizes (:class:`BySize`). ``quick`` uses the
+shipped subjects (the zoo: the paper's network trained 100 epochs, Nz 2–100, seeds 0–2) and the
+paper's trial counts; ``paper`` retrains every subject from scratch with the paper's recipe (cached
+under ``$NEUROGEN_CACHE/networks`` by config, seed and epochs, so each is trained once for all
+studies); ``tiny`` trains small networks on a few hundred images in seconds, for tests.
+
+A :class:`Context` is what a study's ``measure`` receives: the main subject with its data and
+concept hierarchy, and :func:`subject_context` for any other subject of the profile (another Nz or
+seed).
 """
 
 from __future__ import annotations
@@ -13,70 +17,82 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 import numpy as np
 import xarray as xr
 
 from neurogen._files import atomic_path
+from neurogen._netcdf import cf_global_attrs, describe_variables, write_dataset
 from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
 
-__all__ = ["Profile", "PROFILES", "get_profile", "Context", "context", "context_for", "development_checkpoints", "save_figure", "save_data", "save_json"]
+__all__ = ["Profile", "PROFILES", "BySize", "get_profile", "Context", "context", "context_for",
+           "subject_context", "development_checkpoints", "save_figure", "save_data", "save_json"]
 
 
 @attrs.frozen
 class Profile:
-    """Sizes of a study run.
+    """Which subject a run studies; the sizes of each study live in that study's ``SIZES``.
 
     Parameters
     ----------
-    name : str
+    name : {"tiny", "quick", "paper"}
+        Picks each study's sizes (``SIZES[name]``).
     subject : {"default", "train"}
-        ``default``: the shipped subject; ``train``: train with the fields below (cached).
+        ``default``: the shipped subjects (``Network.default(n_latent, seed)``, the zoo); ``train``:
+        train with the fields below (cached by config, seed and data).
     n_latent, n_hidden, epochs, n_train : int
         Training config when ``subject="train"`` (``n_train=0``: all 60,000 images).
-    trials_fig2, trials_fig4 : int
-        Trials per label (Fig. 2) and per noise level (Fig. 4).
-    noise_levels : int
-        Points of the Fig. 4 grid over p in [0, 1].
-    steps : int
-        T, inference steps (paper: 80 in appendix B).
     n_memories : int
         Training images encoded for the hierarchy (0: all).
     seed : int
+        The main subject's seed and the seed of every stimulus.
     """
 
-    name: str
+    name: str = attrs.field(validator=attrs.validators.in_(("tiny", "quick", "paper")))
     subject: str = attrs.field(default="default", validator=attrs.validators.in_(("default", "train")))
     n_latent: int = 100
     n_hidden: int = 1024
     epochs: int = 100
     n_train: int = 0
-    trials_fig2: int = 300
-    trials_fig4: int = 500
-    noise_levels: int = 21
-    steps: int = 80
     n_memories: int = 0
     seed: int = 0
 
     def describe(self) -> str:
         """One line for reports."""
-        subj = "shipped default subject (Nz=100, 100 epochs)" if self.subject == "default" else \
-            f"trained here: Nz={self.n_latent}, {self.n_hidden} hidden, {self.epochs} epochs on " \
-            f"{self.n_train or 60000} images"
-        return (f"profile {self.name!r}: {subj}; {self.trials_fig2} trials/label (Fig. 2), "
-                f"{self.trials_fig4} trials × {self.noise_levels} noise levels (Fig. 4), T={self.steps}")
+        if self.subject == "default":
+            return f"profile {self.name!r}: the shipped subjects (Network.default; the zoo)"
+        return (f"profile {self.name!r}: subjects trained here: Nz={self.n_latent}, {self.n_hidden} hidden, "
+                f"{self.epochs} epochs on {self.n_train or 60000} images")
 
 
 PROFILES = {
     "quick": Profile("quick"),
     "paper": Profile("paper", subject="train"),
     "tiny": Profile("tiny", subject="train", n_latent=8, n_hidden=64, epochs=2, n_train=600,
-                    trials_fig2=8, trials_fig4=6, noise_levels=5, steps=6, n_memories=600),
+                    n_memories=600),
 }
+
+S = TypeVar("S")
+
+
+@attrs.frozen
+class BySize(Generic[S]):
+    """A study's sizes, one instance per profile: ``SIZES["quick"]`` (an unknown profile is an error)."""
+
+    tiny: S
+    quick: S
+    paper: S
+
+    def __getitem__(self, profile: str | Profile) -> S:
+        name = profile.name if isinstance(profile, Profile) else profile
+        if name not in ("tiny", "quick", "paper"):
+            msg = f"profile must be one of ['paper', 'quick', 'tiny'], got {name!r}."
+            raise ValueError(msg)
+        return getattr(self, name)
 
 
 def get_profile(profile: str | Profile) -> Profile:
@@ -99,6 +115,12 @@ class Context:
     test: Digits
     hierarchy: ConceptHierarchy
     data: Digits  # the images stimuli are drawn from (the training split, as in the paper)
+    device: str = "auto"
+    data_key: str | None = None
+
+    def subject(self, n_latent: int | None = None, seed: int | None = None) -> Context:
+        """The context of another subject of this profile (see :func:`subject_context`)."""
+        return subject_context(self, n_latent, seed)
 
 
 def _keep(p: Profile) -> list[int]:
@@ -129,20 +151,42 @@ def _context(p: Profile, device: str, data_key: str | None) -> Context:
     train_data = _DATA[data_key][0] if data_key else load_mnist("train")
     test_data = _DATA[data_key][1] if data_key else load_mnist("test")
     if p.n_train:
-        train_data = train_data.select(n=min(p.n_train, len(train_data)), seed=p.seed)
+        train_data = train_data.select(n=min(p.n_train, len(train_data)), seed=0)
     if p.subject == "default":
-        net = Network.default(device=device)
+        net = Network.default(n_latent=p.n_latent, seed=p.seed, device=device)
     else:
         net = _train_cached(p, train_data, test_data, device)
-    return context_for(net, p, train_data, test_data)
+    return context_for(net, p, train_data, test_data, device=device, data_key=data_key)
 
 
-def context_for(network: Network, profile: Profile, train_data: Digits, test_data: Digits) -> Context:
+def context_for(network: Network, profile: Profile, train_data: Digits, test_data: Digits, *,
+                device: str = "auto", data_key: str | None = None) -> Context:
     """A :class:`Context` for a given network (its hierarchy computed from ``train_data``)."""
     mem_data = train_data if not profile.n_memories else train_data.select(
-        n=min(profile.n_memories, len(train_data)), seed=profile.seed)
+        n=min(profile.n_memories, len(train_data)), seed=0)
     hier = ConceptHierarchy.from_network(network, mem_data)
-    return Context(profile, network, train_data, test_data, hier, train_data)
+    return Context(profile, network, train_data, test_data, hier, train_data, device, data_key)
+
+
+@lru_cache(maxsize=8)
+def _subject(p: Profile, device: str, data_key: str | None, n_latent: int, seed: int) -> Context:
+    return _context(attrs.evolve(p, n_latent=n_latent, seed=seed), device, data_key)
+
+
+def subject_context(ctx: Context, n_latent: int | None = None, seed: int | None = None) -> Context:
+    """The context of the subject with ``n_latent`` and ``seed`` under ``ctx``'s profile.
+
+    ``quick``: the shipped subject ``Network.default(n_latent, seed)`` (an error lists the zoo when
+    it is not shipped); ``paper`` and ``tiny``: trained with the profile's recipe (cached). Stimuli
+    keep being drawn with the profile's seed, so subjects of different seeds see the same trials.
+    """
+    p = ctx.profile
+    n = p.n_latent if n_latent is None else int(n_latent)
+    s = p.seed if seed is None else int(seed)
+    if (n, s) == (p.n_latent, p.seed):
+        return ctx
+    sub = _subject(p, ctx.device, ctx.data_key, n, s)
+    return attrs.evolve(sub, profile=attrs.evolve(sub.profile, seed=p.seed))
 
 
 _DATA: dict[str, tuple[Digits, Digits]] = {}
@@ -165,7 +209,7 @@ def development_checkpoints(profile: Profile, device: str = "auto",
         return [*out, (int(final.provenance.get("epochs") or 100), final)]
     train_data, test_data = data if data is not None else (load_mnist("train"), load_mnist("test"))
     if profile.n_train:
-        train_data = train_data.select(n=min(profile.n_train, len(train_data)), seed=profile.seed)
+        train_data = train_data.select(n=min(profile.n_train, len(train_data)), seed=0)
     files = _training_run(profile, train_data, test_data, device)
     return [(e, Network.load(f, device=device)) for e, f in files.items()]
 
@@ -202,22 +246,26 @@ def save_figure(fig: Any, out: str | os.PathLike, name: str) -> list[Path]:
 
 def save_data(ds: xr.Dataset | xr.DataArray, out: str | os.PathLike, name: str,
               attrs: dict[str, Any] | None = None) -> Path:
-    """Write the data behind a figure as ``out/name.nc`` (netCDF4) atomically."""
+    """Write the data behind a figure as ``out/name.nc`` atomically (netCDF4, zlib, fletcher32 checksums).
+
+    Global attributes follow CF/ACDD (:func:`neurogen._netcdf.cf_global_attrs`); attrs that are not
+    strings or numbers are stored as JSON text; bools become int8 and object arrays strings.
+    """
     if isinstance(ds, xr.DataArray):
         ds = ds.to_dataset(name=ds.name or name)
     ds = ds.copy()
-    ds.attrs = {k: (v if isinstance(v, (str, int, float, np.integer, np.floating)) else json.dumps(v, default=str))
-                for k, v in {**ds.attrs, **(attrs or {})}.items()}
-    ds.attrs.setdefault("neurogen_format", "neurogen-study-data-1")
+    merged = {**ds.attrs, **(attrs or {})}
+    title = f"neurogen study {merged.get('study', name)}: {merged.get('caption', 'the data behind the figure')}"
+    glob = cf_global_attrs(title[:500], neurogen_format="neurogen-study-data-1")
+    ds.attrs = {**glob, **{k: (int(v) if isinstance(v, (bool, np.bool_)) else v
+                                if isinstance(v, (str, int, float, np.integer, np.floating))
+                                else json.dumps(v, default=str)) for k, v in merged.items()}}
     for v in list(ds.variables):
         if ds[v].dtype == bool:
             ds[v] = ds[v].astype("int8")
         elif ds[v].dtype == object:
             ds[v] = ds[v].astype(str)
-    path = Path(out) / f"{name}.nc"
-    with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4")
-    return path
+    return write_dataset(ds, Path(out) / f"{name}.nc", complevel=1)
 
 
 def save_json(obj: Any, out: str | os.PathLike, name: str) -> Path:
@@ -236,3 +284,17 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, np.ndarray):
         return v.tolist()
     return str(v)
+
+
+def subject_coords(ctx: Context, dim: str) -> dict[str, tuple[str, list[Any], dict[str, str]]]:
+    """Coordinates naming ``ctx``'s subject along a length-1 ``dim`` (sha256, Nz, seed), for provenance."""
+    net = ctx.network
+    prov = getattr(net, "provenance", {}) or {}
+    seed = prov.get("seed", prov.get("training", {}).get("seed", ctx.profile.seed))
+    def lab(text: str) -> dict[str, str]:
+        return {"long_name": text, "units": "1"}
+
+    return {"network_sha256": (dim, [str(net.sha256)], lab("sha256 of the subject's checkpoint")),
+            "subject_n_latent": (dim, [int(net.config.n_latent)], lab("number of latent units Nz of the subject")),
+            "subject_seed": (dim, [int(seed) if seed is not None else -1],
+                             lab("training seed in the subject's provenance"))}

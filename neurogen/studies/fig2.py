@@ -1,69 +1,114 @@
-"""Fig. 2: distance from the concept over inference time, for each label 0–9 (mean ± SEM)."""
+"""Fig. 2: distance from the concept over inference time, for each label 0–9 (mean ± SEM), per seed.
+
+Protocol: ``trials`` noisy training images per label (pixel swap p = 0.2), T steps of repeated
+inference, ‖z(t) − ξ̄_label‖ averaged over trials; each label's curve is classified by
+:func:`neurogen.analysis.returns_to_concept`. Measured on every subject in ``seeds`` (Nz = 100).
+"""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+import attrs
 import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.engine import run
-from neurogen.stimulus import PixelSwap, Stimulus
-from neurogen.studies._common import context, save_data, save_figure
+from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._measure import distance_curves
+from neurogen.studies.claims import Claim, across
 
+NAME = "fig2"
 CAPTION = ("Time development of the distance from concepts ξ̄num for all labels of the MNIST data. "
            "Shades represent ±1 standard error of the mean (300 trials). All figures were generated "
            "with noise fraction p = 0.2.")
 
+LONG_NAMES = {
+    "mean": "mean over trials of ||z(t) - concept of the trial's label||_2",
+    "sem": "standard error of the mean distance",
+    "n": "number of trials",
+    "dip_dip": "the curve approaches the concept (outcome is not no_approach)",
+    "dip_outcome": "dip outcome of the mean curve (neurogen.analysis.returns_to_concept)",
+    "dip_t_min": "inference step of the curve's minimum",
+    "dip_depth": "relative depth of the minimum below d(0)",
+    "dip_final_ratio": "d(T) / d(0)",
+    "dip_final_rise": "d(T) - d_min",
+    "dip_rise": "d(T) - d(0)",
+    "dip_late_change": "change of the curve over its last steps",
+    "dip_final_sem": "standard error at T",
+}
 
-def distance_curves(ctx: Any, labels: list[int], trials: int, p: float, mode: str,
-                    steps: int) -> xr.Dataset:
-    """Record ``trials`` noisy images per label and return mean ± SEM of ‖z(t) − ξ̄_label‖ by label."""
-    n = min([trials] + [int((ctx.data.labels == lab).sum()) for lab in labels])
-    stim = Stimulus.from_dataset(ctx.data, label=labels, n=n, noise=PixelSwap(p, mode=mode),
-                                 seed=ctx.profile.seed)
-    rec = run(ctx.network, stim, steps=steps, progress=False)
-    d = na.distance(rec.latent, ctx.hierarchy.concept)
-    return na.mean_sem(d, by="label")
+
+@attrs.frozen
+class Sizes:
+    """Trials per label, steps T, the subjects' seeds, the noise fraction and pixel-swap reading."""
+
+    trials: int
+    steps: int
+    seeds: tuple[int, ...]
+    p: float = 0.2
+    mode: str = "invert"
 
 
-def study(profile: Any = "quick", out: str | os.PathLike = ".", device: str = "auto", *,
-          p: float = 0.2, mode: str = "invert", data: Any = None) -> dict[str, Any]:
-    """Distance to the own concept over time for each label; dip detection per label."""
-    import matplotlib
-    matplotlib.use("Agg")
+SIZES = BySize(tiny=Sizes(trials=8, steps=6, seeds=(0, 1)),
+               quick=Sizes(trials=300, steps=80, seeds=(0, 1, 2)),
+               paper=Sizes(trials=300, steps=80, seeds=(0, 1, 2)))
+
+
+def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """Mean ± SEM distance-to-concept curves by label and seed, with each curve's dip outcome."""
+    parts = []
+    for seed in sizes.seeds:
+        sub = ctx.subject(seed=seed)
+        labels = [int(v) for v in sub.hierarchy.concept.label.values]
+        band = distance_curves(sub, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps)
+        dips = na.returns_to_concept(band["mean"].transpose("label", "time"),
+                                     sem=band["sem"].transpose("label", "time"))
+        ds = xr.merge([band, dips.rename({k: f"dip_{k}" for k in dips.data_vars})], compat="override")
+        parts.append(ds.expand_dims(seed=[seed]).assign_coords(subject_coords(sub, "seed")))
+    out = xr.concat(parts, "seed")
+    out.attrs.update({"p": sizes.p, "mode": sizes.mode, "steps": sizes.steps})
+    return out
+
+
+def plot(ds: xr.Dataset) -> Any:
+    """Ten panels (one per label) sharing the y axis; one mean ± SEM curve per seed."""
     import matplotlib.pyplot as plt
 
-    ctx = context(profile, device, data)
-    labels = [int(v) for v in ctx.hierarchy.concept.label.values]
-    band = distance_curves(ctx, labels, ctx.profile.trials_fig2, p, mode, ctx.profile.steps)
-    dips = na.returns_to_concept(band["mean"].transpose("label", "time"))
-    fig, axes = plt.subplots(2, 5, figsize=(14, 5.2), sharex=True)
+    labels = [int(v) for v in ds.label.values]
+    fig, axes = plt.subplots(2, 5, figsize=(14, 5.6), sharex=True, sharey=True, layout="constrained")
     for ax, lab in zip(axes.ravel(), labels):
-        m, s = band["mean"].sel(label=lab), band["sem"].sel(label=lab)
-        ax.plot(m.time, m, color="C0")
-        ax.fill_between(m.time, m - s, m + s, alpha=0.3, color="C0")
-        tmin = int(dips["t_min"].sel(label=lab))
-        ax.axvline(tmin, color="C3", lw=0.8, ls=":")
-        ax.set_title(f"'{lab}': {str(dips['outcome'].sel(label=lab).values)}", fontsize=9)
+        outcomes = []
+        for k, seed in enumerate(ds.seed.values):
+            m = ds["mean"].sel(label=lab, seed=seed)
+            s = ds["sem"].sel(label=lab, seed=seed)
+            ax.plot(m.time, m, color=f"C{k}", lw=1, label=f"seed {int(seed)}")
+            ax.fill_between(m.time, m - s, m + s, alpha=0.25, color=f"C{k}")
+            outcomes.append(str(ds["dip_outcome"].sel(label=lab, seed=seed).values).replace("_", " "))
+        ax.set_title(f"'{lab}': " + "; ".join(sorted(set(outcomes))), fontsize=8)
     for ax in axes[:, 0]:
-        ax.set_ylabel("‖z(t) − ξ̄num‖₂")
+        ax.set_ylabel(r"$\|z(t) - \bar{\xi}_{\mathrm{num}}\|_2$")
     for ax in axes[-1]:
-        ax.set_xlabel("t")
-    fig.suptitle(f"distance to the concept, p = {p} ({mode}), {int(band['n'].max())} trials per label")
-    files = save_figure(fig, out, "fig2")
-    ds = xr.merge([band, dips.rename({k: f"dip_{k}" for k in dips.data_vars})], compat="override")
-    files.append(save_data(ds, out, "fig2", {"profile": ctx.profile.name, "p": p, "mode": mode,
-                                             **ctx.network.describe()}))
-    outcomes = [str(v) for v in dips["outcome"].values]
-    return {
-        "figure": "fig2", "files": [str(f) for f in files],
-        "labels": labels, "dip": [bool(v) for v in dips["dip"].values],
-        "n_dip": int(dips["dip"].sum()), "n_labels": len(labels),
-        "outcome": outcomes, "t_min": [int(v) for v in dips["t_min"].values],
-        "depth": [float(v) for v in dips["depth"].values],
-        "final_ratio": [float(v) for v in dips["final_ratio"].values],
-        "trials_per_label": int(band["n"].max()),
-    }
+        ax.set_xlabel("inference step t")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"distance to the concept, p = {ds.attrs['p']} ({ds.attrs['mode']}), "
+                 f"{int(ds['n'].max())} trials per label and seed")
+    return fig
+
+
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """All ten labels approach their concept first (per seed)."""
+    seeds = [int(s) for s in ds.seed.values]
+    oks, texts = [], []
+    for seed in seeds:
+        d = ds.sel(seed=seed)
+        n_dip = int(np.asarray(d["dip_dip"]).astype(bool).sum())
+        n = int(d.sizes["label"])
+        oks.append(n_dip == n)
+        outs = ", ".join(f"{int(lab)}:{o}" for lab, o in zip(d.label.values, d["dip_outcome"].values))
+        texts.append(f"seed {seed}: {n_dip} of {n} labels ({outs})")
+    v, subjects = across(oks, [f"seed {s}" for s in seeds])
+    return [Claim(NAME, "Trajectories first approach the concept, then move away (each label)",
+                  f"{ds.sizes['label']} of {ds.sizes['label']} labels", "; ".join(texts), v,
+                  "each label's mean distance curve approaches the concept (returns_to_concept outcome "
+                  "is not 'no_approach')", f"Nz = 100, {subjects}", ds.attrs["mode"])]

@@ -1,57 +1,118 @@
-"""Fig. A.1: two-dimensional PCA embedding of the memories, coloured by label (all, and three labels)."""
+"""Fig. A.1: two-dimensional PCA embedding of the memories, coloured by label (all, and three labels).
+
+Protocol: a random subsample of at most ``n_points`` memories ξ(i) (eq. 9) of the main subject,
+projected on their first two principal components (:func:`neurogen.analysis.pca_embedding`); then
+the same for the memories of ``three`` labels only. The paper's "clusters" become a number: the
+between-label share of the embedding's variance (1: every label a point, 0: labels mixed).
+"""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+import attrs
 import numpy as np
+import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import context, save_data, save_figure
+from neurogen._netcdf import describe_variables
+from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies.claims import Claim, verdict
 
+NAME = "figA1"
 CAPTION = ("(a) Two-dimensional PCA embedding of the representations in the latent variable space. "
            "The color of each point represents the label of the data. (b) PCA embedding with only "
            "data corresponding to three labels.")
 
 
-def _separation(emb: Any) -> float:
-    """Between-class over total variance of the 2-D embedding (1: perfectly separated clusters)."""
-    x = emb.values
-    labels = emb["label"].values
-    total = ((x - x.mean(0)) ** 2).sum()
-    between = sum((labels == c).sum() * ((x[labels == c].mean(0) - x.mean(0)) ** 2).sum()
+#: long_name of each variable of the dataset (all dimensionless).
+LONG_NAMES = {
+    "embedding_all": "memory projected on the first principal components (all labels)",
+    "embedding_three": "memory projected on the first principal components (three labels)",
+    "sample_three": "index into the MNIST training split",
+    "label_three": "digit label",
+    "component": "principal component (1: the largest)",
+    "explained_all": "fraction of the variance along the component (all labels)",
+    "explained_three": "fraction of the variance along the component (three labels)",
+    "separation_all": "between-label share of the embedding's variance (all labels)",
+    "separation_three": "between-label share of the embedding's variance (three labels)",
+}
+
+
+@attrs.frozen
+class Sizes:
+    """Memories embedded (at most) and the three labels of panel (b)."""
+
+    n_points: int = 5000
+    three: tuple[int, int, int] = (0, 1, 6)
+
+
+SIZES = BySize(tiny=Sizes(), quick=Sizes(), paper=Sizes())
+
+
+def separation(embedding: xr.DataArray, dim: str) -> float:
+    """Between-label over total variance of a 2-D embedding (1: perfectly separated clusters)."""
+    x = embedding.transpose(dim, "component").values.astype(np.float64)
+    labels = embedding["label"].values
+    centre = x.mean(0)
+    total = ((x - centre) ** 2).sum()
+    between = sum((labels == c).sum() * ((x[labels == c].mean(0) - centre) ** 2).sum()
                   for c in np.unique(labels))
     return float(between / total)
 
 
-def study(profile: Any = "quick", out: str | os.PathLike = ".", device: str = "auto", *,
-          three: tuple[int, int, int] = (0, 1, 6), n_points: int = 5000, data: Any = None) -> dict[str, Any]:
-    """PCA embedding of (a subsample of) the memories; between-class variance fraction as a number."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _embed(memories: xr.DataArray, n_points: int, rng: np.random.Generator) -> xr.DataArray:
+    pick = np.sort(rng.choice(memories.sizes["sample"], size=min(n_points, memories.sizes["sample"]),
+                              replace=False))
+    return na.pca_embedding(memories.isel(sample=pick), n=2)
 
-    ctx = context(profile, device, data)
+
+def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """The two embeddings (with labels), each one's explained-variance ratios and between-label share."""
     mem = ctx.hierarchy.memory
     rng = np.random.default_rng(ctx.profile.seed)
-    pick = np.sort(rng.choice(mem.sizes["sample"], size=min(n_points, mem.sizes["sample"]), replace=False))
-    emb_all = na.pca_embedding(mem.isel(sample=pick), n=2)
-    sub = mem.isel(sample=np.flatnonzero(np.isin(mem["label"].values, three)))
-    sub = sub.isel(sample=np.sort(rng.choice(sub.sizes["sample"], size=min(n_points, sub.sizes["sample"]),
-                                             replace=False)))
-    emb_three = na.pca_embedding(sub, n=2)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, emb, title in ((axes[0], emb_all, "(a) all labels"), (axes[1], emb_three, f"(b) labels {three}")):
-        sc = ax.scatter(emb.isel(component=0), emb.isel(component=1), c=emb["label"], cmap="tab10",
+    emb_all = _embed(mem, sizes.n_points, rng)
+    emb_three = _embed(mem.isel(sample=np.flatnonzero(np.isin(mem["label"].values, sizes.three))),
+                       sizes.n_points, rng)
+    ds = xr.Dataset({
+        "embedding_all": emb_all,
+        "embedding_three": emb_three.rename(sample="sample_three", label="label_three"),
+        "explained_all": ("component", np.asarray(emb_all.attrs["explained_variance_ratio"])),
+        "explained_three": ("component", np.asarray(emb_three.attrs["explained_variance_ratio"])),
+        "separation_all": separation(emb_all, "sample"),
+        "separation_three": separation(emb_three, "sample"),
+    })
+    ds = describe_variables(ds, LONG_NAMES)
+    coords = {k: v[1][0] for k, v in subject_coords(ctx, "subject").items()}
+    ds.attrs.update({"three": ",".join(str(k) for k in sizes.three), "seed": coords["subject_seed"],
+                     "n_latent": coords["subject_n_latent"]})
+    return ds
+
+
+def plot(ds: xr.Dataset) -> Any:
+    """(a) all labels, (b) the three labels; one colour per label."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+    panels = ((ds["embedding_all"], "label", "sample", "(a) all labels", ds["separation_all"]),
+              (ds["embedding_three"], "label_three", "sample_three", f"(b) labels {ds.attrs['three']}",
+               ds["separation_three"]))
+    sc = None
+    for ax, (emb, lab, dim, title, sep) in zip(axes, panels):
+        e = emb.transpose(dim, "component")
+        sc = ax.scatter(e.isel(component=0), e.isel(component=1), c=ds[lab].values, cmap="tab10",
                         vmin=-0.5, vmax=9.5, s=3)
         ax.set_xlabel("PC 1")
         ax.set_ylabel("PC 2")
-        ax.set_title(title)
+        ax.set_title(f"{title}: {e.sizes[dim]} memories, between-label share {float(sep):.2f}", fontsize=9)
     fig.colorbar(sc, ax=axes, ticks=range(10), label="label")
-    files = save_figure(fig, out, "figA1")
-    ds = emb_all.rename("embedding_all").to_dataset()
-    ds["embedding_three"] = emb_three.rename(sample="sample_three")
-    files.append(save_data(ds, out, "figA1", {"profile": ctx.profile.name, **ctx.network.describe()}))
-    return {"figure": "figA1", "files": [str(f) for f in files], "points": int(len(pick)),
-            "separation_all": _separation(emb_all), "separation_three": _separation(emb_three)}
+    return fig
+
+
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """The memories form label clusters in the PCA plane."""
+    sep_all, sep_three = float(ds["separation_all"]), float(ds["separation_three"])
+    return [Claim(NAME, "Latent space shows the 10 label clusters (PCA)", "qualitative (Fig. A.1)",
+                  f"between-label variance share {sep_all:.2f} (all), {sep_three:.2f} (three labels)",
+                  verdict(sep_all > 0.5), "between-label share of the 2-D embedding's variance > 0.5",
+                  f"Nz = {int(ds.attrs['n_latent'])}, seed {int(ds.attrs['seed'])}")]

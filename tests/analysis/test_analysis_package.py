@@ -24,7 +24,9 @@ def test_all_is_explicit_and_importable():
     expected = {
         "distance", "min_distance", "mean_sem", "stages", "cosine_similarity", "off_diagonal_mean",
         "overlap", "active_units", "pca_spectrum", "n_components_for", "pca_embedding",
-        "returns_to_concept",
+        "returns_to_concept", "min_distances", "active_unit_counts", "component_counts", "plateau",
+        "rank_correlation", "trials_per_label", "decode_over_time", "information_over_time", "latency",
+        "peak_time", "entropy_bits",
     }
     assert expected <= set(na.__all__)
 

@@ -32,6 +32,9 @@ def _calls(lat: xr.DataArray, hier: xr.Dataset):
         ("mean_sem/by", lambda: na.mean_sem(lat, by="noise")),
         ("overlap", lambda: na.overlap(lat, hier["concept"])),
         ("active_units", lambda: na.active_units(mem)),
+        ("active_unit_counts", lambda: na.active_unit_counts(mem.assign_coords(label=hier["sample_label"]),
+                                                             logvar=xr.zeros_like(mem))),
+        ("min_distances", lambda: na.min_distances(lat, hier)),
     ]
     if nonzero.sizes["sample"]:
         calls.append(("cosine_similarity", lambda: na.cosine_similarity(nonzero)))
@@ -53,6 +56,7 @@ def test_inputs_unchanged_and_dims_kept(hier, data):
     assert na.mean_sem(lat)["mean"].dims == ("time", "unit")
     assert na.min_distance(na.distance(lat, hier["abstract"]))["min"].dims == ("trial",)
     assert na.active_units(hier["memory"]).dims == ("unit",)
+    assert na.min_distances(lat, hier)["concept"].dims == ("trial",)
 
 
 @given(hier=hierarchies(n_labels=st.integers(2, 4), n_units=st.integers(2, 5)))

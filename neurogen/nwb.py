@@ -1,0 +1,258 @@
+"""Recordings in the neuroscience ecosystem: NWB files (through pynwb) and pynapple objects.
+
+This module owns the mapping between a neurogen :class:`~neurogen.recording.Recording` and the
+formats labs already read: :func:`to_nwb` / :func:`from_nwb` (Neurodata Without Borders, as DANDI
+stores it), :func:`to_pynapple` (pynapple's ``TsdFrame`` + ``IntervalSet``) and :func:`export`
+(the ``neurogen export`` command). It needs the ``nwb`` extra: ``pip install 'neurogen[nwb]'``.
+
+The time base, the same in the NWB file and the pynapple objects
+----------------------------------------------------------------
+* one inference step lasts ``STEP_SECONDS`` = 1 s, so time point ``t`` of a trial is ``t`` s after
+  the trial starts (x(0), the stimulus, is presented at the trial's ``start_time``);
+* trials follow each other in recording order: trial ``k`` starts at ``k · D`` with
+  ``D = (T + 1 + ITI_STEPS)`` s (T the last recorded step) and stops at the end of its last step,
+  ``k · D + (T + 1)`` s; an inter-trial interval of ``ITI_STEPS`` = 1 step without samples follows;
+* all trials' samples are one time series (samples × units), as a continuous recording would be,
+  and the NWB ``trials`` table (pynapple: the ``IntervalSet``) says which interval is which trial.
+
+In the file: ``acquisition/latent`` (``TimeSeries``, z(t), samples × unit), ``acquisition/data``
+(x(t): an ``ImageSeries`` samples × row × col for square images, else a ``TimeSeries``), the
+``trials`` table (``label``, ``source``, ``noise``, ``mode``, ``repeat`` and any other per-trial
+coordinate), ``notes`` = the recording's attrs as JSON, and optionally the concept hierarchy as the
+processing module ``concepts`` (tables ``memory``, ``concept``, ``abstract``).
+Subject metadata: NWB asks for a species, sex and age; a model gets the NCBI taxon "synthetic
+construct" (NCBITaxon_32630), sex "O" (other: not applicable) and age "P0D/" (unknown), and its
+network, hash and configuration in the subject description.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import xarray as xr
+
+from neurogen._files import atomic_path
+from neurogen._nwb_file import (ITI_STEPS, SIGNAL_DIM, STEP_SECONDS, as_dataset, build_file, layout,
+                                read_dataset, read_hierarchy_dataset, require)
+from neurogen.recording import Recording, RecordingError
+
+__all__ = ["EXPORT_FORMATS", "ITI_STEPS", "STEP_SECONDS", "PynappleRecording", "export", "from_nwb",
+           "read_hierarchy", "to_nwb", "to_pynapple"]
+
+#: What :func:`export` writes.
+EXPORT_FORMATS = ("nwb", "pynapple-npz")
+
+
+# ---------------------------------------------------------------------------------- NWB
+def to_nwb(recording: Recording | xr.Dataset, path: str | os.PathLike, *, hierarchy: Any = None,
+           session_description: str | None = None) -> Path:
+    """Write a recording as an NWB 2 file (HDF5), atomically; return the path.
+
+    Parameters
+    ----------
+    recording : Recording or xarray.Dataset
+        Any recording with at least one trial; ``latent`` and ``data`` are written when present.
+    path : path-like
+        The ``.nwb`` file (replaced if it exists).
+    hierarchy : ConceptHierarchy or xarray.Dataset, optional
+        Written as the processing module ``concepts``; read it back with :func:`read_hierarchy`.
+    session_description : str, optional
+        Default: the subject, the stimulus and the size of the recording.
+
+    Notes
+    -----
+    The time base is in the module docstring (one step = 1 s). Dataset attrs go to ``notes`` as
+    JSON and come back from :func:`from_nwb` (numpy arrays as lists); variable attrs are not kept.
+    nwbinspector reads a series with fewer samples (trials × time points) than units as wrongly
+    oriented; record more samples than units to pass it.
+
+    Examples
+    --------
+    >>> to_nwb(rec, "sixes.nwb", hierarchy=hier)  # doctest: +SKIP
+    PosixPath('sixes.nwb')
+    """
+    nwb = require("pynwb")
+    ds = as_dataset(recording)
+    path = Path(path)
+    f = build_file(nwb, ds, hierarchy, session_description)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not end in '.nwb'")  # the temporary name
+        with nwb.NWBHDF5IO(tmp, mode="w") as io:
+            io.write(f)
+    return path
+
+
+def from_nwb(path: str | os.PathLike) -> Recording:
+    """Read a recording written by :func:`to_nwb`: values, dtypes, coords and attrs as they were.
+
+    Raises
+    ------
+    RecordingError
+        For a missing file, or an NWB file that neurogen did not write.
+
+    Examples
+    --------
+    >>> from_nwb(to_nwb(rec, "sixes.nwb")).dataset.identical(rec.dataset)  # doctest: +SKIP
+    True
+    """
+    nwb = require("pynwb")
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: file not found."
+        raise RecordingError(msg)
+    with nwb.NWBHDF5IO(str(path), mode="r") as io:
+        ds = read_dataset(io.read(), path)
+    return Recording(ds)
+
+
+def read_hierarchy(path: str | os.PathLike) -> Any:
+    """The :class:`~neurogen.concepts.ConceptHierarchy` stored by ``to_nwb(..., hierarchy=...)``, or None."""
+    nwb = require("pynwb")
+    from neurogen.concepts import ConceptHierarchy
+
+    with nwb.NWBHDF5IO(str(path), mode="r") as io:
+        ds = read_hierarchy_dataset(io.read())
+    return None if ds is None else ConceptHierarchy(ds)
+
+
+# ---------------------------------------------------------------------------------- pynapple
+@attrs.frozen
+class PynappleRecording:
+    """A recording as pynapple objects, on the NWB time base (one step = 1 s).
+
+    Attributes
+    ----------
+    latent : pynapple.TsdFrame
+        z(t) of all trials, samples × units (columns = unit coordinate).
+    trials : pynapple.IntervalSet
+        One interval per trial with metadata ``label``, ``source``, ``noise``, ``mode``, ``repeat``.
+    data : pynapple.TsdFrame or pynapple.TsdTensor or None
+        x(t) (a TsdTensor samples × row × col for square images), when recorded.
+    """
+
+    latent: Any
+    trials: Any
+    data: Any = None
+
+    def per_trial(self, signal: str = "latent") -> list[Any]:
+        """One object per trial (``signal`` restricted to each row of :attr:`trials`)."""
+        series = self._signal(signal)
+        return [series.restrict(self.trials[k]) for k in range(len(self.trials))]
+
+    def trial_feature(self, name: str, signal: str = "latent") -> Any:
+        """A ``Tsd`` of trial metadata ``name`` at every sample (e.g. the noise level over time).
+
+        The feature for ``nap.compute_tuning_curves(rec.latent, rec.trial_feature("noise"), ...)``.
+        """
+        nap = require("pynapple")
+        if name not in self.trials.metadata_columns:
+            msg = f"name should be one of the trial metadata {list(self.trials.metadata_columns)}, got {name!r}."
+            raise ValueError(msg)
+        values = np.asarray(self.trials.get_info(name))
+        if values.dtype.kind not in "biuf":
+            msg = f"name should be numeric trial metadata for a Tsd; {name!r} has dtype {values.dtype}."
+            raise ValueError(msg)
+        series = self._signal(signal)
+        index = np.asarray(self.trials.in_interval(series)).astype(np.int64)
+        return nap.Tsd(t=series.t, d=values[index], time_support=series.time_support)
+
+    def save(self, folder: str | os.PathLike) -> Path:
+        """Write one ``.npz`` per object into ``folder`` (read back with ``nap.load_folder``)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".pynapple-", dir=folder))
+        try:
+            for name in ("latent", "trials", "data"):
+                obj = getattr(self, name)
+                if obj is None:  # no stale file from an earlier export into the same folder
+                    (folder / f"{name}.npz").unlink(missing_ok=True)
+                    continue
+                obj.save(str(stage / f"{name}.npz"))
+                with atomic_path(folder / f"{name}.npz") as tmp:
+                    os.replace(stage / f"{name}.npz", tmp)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return folder
+
+    def _signal(self, signal: str) -> Any:
+        if signal not in ("latent", "data") or getattr(self, signal) is None:
+            msg = f"signal should be 'latent' or a recorded 'data', got {signal!r}."
+            raise ValueError(msg)
+        return getattr(self, signal)
+
+
+def to_pynapple(recording: Recording | xr.Dataset) -> PynappleRecording:
+    """The recording as pynapple objects (the same as ``nap.load_file`` gives for :func:`to_nwb`'s file).
+
+    Parameters
+    ----------
+    recording : Recording or xarray.Dataset
+        Any recording with at least one trial.
+
+    Returns
+    -------
+    PynappleRecording
+        ``latent`` (TsdFrame), ``trials`` (IntervalSet with the trial coords as metadata), ``data``;
+        ``per_trial()`` gives one TsdFrame per trial, ``trial_feature(name)`` a Tsd for tuning curves.
+
+    Examples
+    --------
+    >>> p = to_pynapple(rec)  # doctest: +SKIP
+    >>> nap.compute_tuning_curves(p.latent, p.trial_feature("noise"), bins=[0, 0.15, 0.25])  # doctest: +SKIP
+    """
+    nap = require("pynapple")
+    ds = as_dataset(recording)
+    sample_times, start, stop = layout(ds["time"].values, ds.sizes["trial"])
+    meta = {str(k): (ds[k].values.astype(str) if ds[k].dtype.kind in "UO" else ds[k].values)
+            for k in ds.coords if ds[k].dims == ("trial",) and k not in ("start", "end")}
+    trials = nap.IntervalSet(start=start, end=stop, metadata=meta)
+    support = nap.IntervalSet(start=start, end=stop)
+    out = {}
+    for name, dim in SIGNAL_DIM.items():
+        if name not in ds:
+            continue
+        values = np.asarray(ds[name].values).reshape(sample_times.size, -1)
+        cols = ds[dim].values if dim in ds.coords else np.arange(values.shape[1])
+        side = int(round(np.sqrt(values.shape[1])))
+        if name == "data" and side * side == values.shape[1] and side > 1:
+            out[name] = nap.TsdTensor(t=sample_times.ravel(), d=values.reshape(-1, side, side),
+                                      time_support=support)
+        else:
+            out[name] = nap.TsdFrame(t=sample_times.ravel(), d=values, columns=cols, time_support=support)
+    return PynappleRecording(latent=out.get("latent"), trials=trials, data=out.get("data"))
+
+
+# ---------------------------------------------------------------------------------- CLI
+def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike) -> Path:
+    """Convert a saved recording (``.nc``) for other tools; the work of ``neurogen export``.
+
+    Parameters
+    ----------
+    recording_path : path-like
+        A recording saved by neurogen (netCDF4).
+    to : {"nwb", "pynapple-npz"}
+        ``"nwb"`` writes one NWB file; ``"pynapple-npz"`` a folder of ``latent.npz``,
+        ``trials.npz`` (and ``data.npz``), read back with ``pynapple.load_folder(out)``.
+    out : path-like
+        The file or folder written.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    if to not in EXPORT_FORMATS:
+        msg = f"to should be one of {EXPORT_FORMATS}, got {to!r}."
+        raise ValueError(msg)
+    require("pynwb" if to == "nwb" else "pynapple")
+    with Recording.load(recording_path, lazy=False) as rec:
+        if to == "nwb":
+            return to_nwb(rec, out)
+        return to_pynapple(rec).save(out)

@@ -1,0 +1,247 @@
+"""The pixel-swap readings: which reading of the paper's noise reproduces which claim.
+
+The paper says only that "the image intensities of the selected pixels were swapped". Four
+readings are plausible (:class:`~neurogen.stimulus.PixelSwap` modes): ``invert`` (x → 1 − x),
+``permute`` (the selected intensities shuffled among themselves), ``uniform`` (each selected pixel
+takes an intensity from U(0, 1)) and ``salt_pepper`` (each selected pixel set to 0 or 1).
+
+Protocol: on the main subject (Nz = 100, seed 0) every reading is measured against five claims,
+each by the same rule as its figure study:
+
+* **fig1 dip** — the mean data-space distance ‖x(t) − E_p[x | ξ̄₆]‖ over trials approaches the concept
+  image (:func:`~neurogen.analysis.returns_to_concept` outcome is not ``no_approach``);
+* **fig2 dips** — all 10 labels' mean distance-to-concept curves approach the concept;
+* **fig4 stages** — stages I → II → III all present and in order as p grows;
+* **B.2 count** — at least half of the final states x(T) of noisy '6's are classified '6' (paper:
+  193 of 300);
+* **B.2 approach** — the distance-to-concept curve approaches the concept both over all trials and
+  over the trials that end as '6'.
+
+The reading that reproduces the most claims on seed 0 (ties: the default ``invert`` first, then
+the order above) is then measured on every seed in ``sizes.seeds``. Trial counts are smaller than
+in the figure studies (see :data:`SIZES`) so that four readings fit the quick report's budget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import xarray as xr
+
+from neurogen import analysis as na
+from neurogen.studies._common import BySize, Context
+from neurogen.studies._measure import (classifier_for, concept_image_distance, distance_curves, final_states,
+                                       noise_sweep)
+from neurogen.studies.claims import Claim, across, verdict
+
+NAME = "readings"
+CAPTION = ("Each paper claim under each reading of the pixel swap (rows: claims; columns: readings; seed 0), "
+           "and the reading that reproduces the most claims on every seed.")
+MODES = ("invert", "permute", "uniform", "salt_pepper")
+CLAIMS = {
+    "fig1_dip": ("Fig. 1: the data-space distance to the concept image dips", "qualitative (Fig. 1)",
+                 "mean ‖x(t) − E_p[x|ξ̄6]‖ approaches the concept (returns_to_concept outcome ≠ no_approach)"),
+    "fig2_dips": ("Fig. 2: every label approaches its concept first", "10 of 10 labels",
+                  "all labels' mean distance-to-concept curves approach the concept"),
+    "fig4_stages": ("Fig. 4: stages memory → concept → abstract as p grows", "I → II → III",
+                    "all three stages present, never going back to a more detailed level"),
+    "b2_count": ("Fig. B.2: most final states of noisy '6's are still '6'", "193 of 300 (0.64)",
+                 "fraction of x(T) classified as the source label ≥ 0.5"),
+    "b2_approach": ("Fig. B.2: the approach is there for all trials and for those ending as '6'",
+                    "both curves approach the concept",
+                    "both mean distance-to-concept curves approach the concept"),
+}
+
+LONG_NAMES = {
+    "fig1_mean": "mean over trials of ||x(t) - E_p[x | concept of 6]||_2 (data space)",
+    "fig1_sem": "standard error of fig1_mean",
+    "fig2_mean": "mean over trials of ||z(t) - concept of the label||_2",
+    "fig2_sem": "standard error of fig2_mean",
+    "min_memory": "min over t of ||z(t) - memory of the trial's image||_2 (eq. 13)",
+    "min_concept": "min over t of ||z(t) - concept of the trial's label||_2 (eq. 13)",
+    "min_abstract": "min over t of ||z(t) - abstract concept||_2 (eq. 13)",
+    "b2_predicted": "class of x(T) by the appendix-B classifier",
+    "b2_all_mean": "mean over all trials of ||z(t) - concept of 6||_2",
+    "b2_all_sem": "standard error of b2_all_mean",
+    "b2_source_mean": "mean over trials ending as 6 of ||z(t) - concept of 6||_2",
+    "b2_source_sem": "standard error of b2_source_mean",
+    "case_mode": "pixel-swap reading of the case",
+    "case_seed": "training seed of the case's subject",
+}
+
+
+@attrs.frozen
+class Sizes:
+    """Trials per protocol, Fig. 4's grid, steps T and the seeds for the best reading."""
+
+    fig1_trials: int
+    fig2_trials: int
+    fig4_trials: int
+    levels: int
+    b2_trials: int
+    steps: int
+    seeds: tuple[int, ...]
+    label: int = 6
+    p: float = 0.2
+
+
+SIZES = BySize(
+    tiny=Sizes(fig1_trials=6, fig2_trials=6, fig4_trials=4, levels=5, b2_trials=8, steps=6, seeds=(0, 1)),
+    quick=Sizes(fig1_trials=50, fig2_trials=100, fig4_trials=200, levels=21, b2_trials=300, steps=80,
+                seeds=(0, 1, 2)),
+    paper=Sizes(fig1_trials=50, fig2_trials=300, fig4_trials=500, levels=21, b2_trials=300, steps=80,
+                seeds=(0, 1, 2)),
+)
+
+
+def _case(ctx: Context, clf: Any, mode: str, sizes: Sizes) -> xr.Dataset:
+    """All five protocols under one reading on one subject."""
+    lab = sizes.label
+    f1 = na.mean_sem(concept_image_distance(ctx, lab, sizes.fig1_trials, sizes.p, mode, sizes.steps)["distance"])
+    labels = [int(v) for v in ctx.hierarchy.concept.label.values]
+    f2 = distance_curves(ctx, labels, sizes.fig2_trials, sizes.p, mode, sizes.steps)
+    mins = noise_sweep(ctx, lab, sizes.fig4_trials, sizes.levels, mode, sizes.steps)
+    latent, x_final = final_states(ctx, lab, sizes.b2_trials, sizes.p, mode, sizes.steps)
+    predicted = np.asarray(clf.predict_proba(x_final)).argmax(1)
+    d = na.distance(latent, ctx.hierarchy.concept)
+    kept = np.flatnonzero(predicted == lab)
+    b_all = na.mean_sem(d)
+    b_src = na.mean_sem(d.isel(trial=kept)) if len(kept) > 1 else b_all * np.nan
+    return xr.Dataset({
+        "fig1_mean": f1["mean"], "fig1_sem": f1["sem"],
+        "fig2_mean": f2["mean"].transpose("label", "time"), "fig2_sem": f2["sem"].transpose("label", "time"),
+        "min_memory": mins["memory"].reset_coords(drop=True), "min_concept": mins["concept"].reset_coords(drop=True),
+        "min_abstract": mins["abstract"].reset_coords(drop=True),
+        "b2_predicted": ("b2_trial", predicted.astype(np.int64)),
+        "b2_all_mean": b_all["mean"], "b2_all_sem": b_all["sem"],
+        "b2_source_mean": b_src["mean"], "b2_source_sem": b_src["sem"],
+    }).assign_coords(noise=("trial", mins["noise"].values))
+
+
+def _approaches(mean: xr.DataArray, sem: xr.DataArray) -> bool | None:
+    if bool(np.isnan(mean).any()):
+        return None
+    return bool(na.returns_to_concept(mean, sem=sem)["dip"])
+
+
+def evaluate(case: xr.Dataset, label: int = 6) -> dict[str, tuple[bool | None, str]]:
+    """Each claim's (holds?, measured text) for one case (one reading on one subject)."""
+    out: dict[str, tuple[bool | None, str]] = {}
+    f1 = na.returns_to_concept(case["fig1_mean"], sem=case["fig1_sem"])
+    out["fig1_dip"] = (bool(f1["dip"]), f"{str(f1['outcome'].values)} (min at t = {int(f1['t_min'])})")
+    f2 = na.returns_to_concept(case["fig2_mean"], sem=case["fig2_sem"])
+    n_dip, n = int(np.asarray(f2["dip"]).astype(bool).sum()), int(case.sizes["label"])
+    out["fig2_dips"] = (n_dip == n, f"{n_dip} of {n} labels")
+    st = na.stages({lev: case[f"min_{lev}"] for lev in na.LEVELS})
+    bounds = ", ".join(f"{float(b):.3f}" for b in st["boundary"].values) or "none"
+    out["fig4_stages"] = (bool(st["complete"] & st["in_order"]),
+                          f"{str(st['sequence'].values)} (boundaries at p = {bounds})")
+    pred = np.asarray(case["b2_predicted"])
+    k = int((pred == label).sum())
+    out["b2_count"] = (k >= 0.5 * len(pred), f"{k} of {len(pred)}")
+    a_all = _approaches(case["b2_all_mean"], case["b2_all_sem"])
+    a_src = _approaches(case["b2_source_mean"], case["b2_source_sem"])
+    both = None if a_all is None or a_src is None else (a_all and a_src)
+    out["b2_approach"] = (both, f"all trials: {a_all}; ended as '{label}': "
+                                f"{a_src if a_src is not None else 'too few trials'}")
+    return out
+
+
+def _score(results: dict[str, tuple[bool | None, str]]) -> int:
+    return sum(bool(ok) for ok, _ in results.values())
+
+
+def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """Every reading on the main subject, then the best reading on every seed (``case`` dim)."""
+    clf = classifier_for(ctx)
+    cases, modes, seeds = [], [], []
+    for mode in MODES:
+        cases.append(_case(ctx, clf, mode, sizes))
+        modes.append(mode)
+        seeds.append(ctx.profile.seed)
+    scores = [_score(evaluate(c, sizes.label)) for c in cases]
+    best = MODES[int(np.argmax(scores))]
+    for seed in sizes.seeds:
+        if seed == ctx.profile.seed:
+            continue
+        cases.append(_case(ctx.subject(seed=seed), clf, best, sizes))
+        modes.append(best)
+        seeds.append(seed)
+    ds = xr.concat(cases, "case", coords="minimal", compat="override")
+    ds = ds.assign_coords(case_mode=("case", modes), case_seed=("case", np.asarray(seeds, dtype=np.int64)))
+    ds.attrs.update({"best_reading": best, "label": sizes.label, "p": sizes.p, "steps": sizes.steps,
+                     "main_seed": ctx.profile.seed})
+    return ds
+
+
+def _cases(ds: xr.Dataset) -> list[tuple[str, int, xr.Dataset]]:
+    return [(str(m), int(s), ds.isel(case=i)) for i, (m, s) in
+            enumerate(zip(ds["case_mode"].values, ds["case_seed"].values))]
+
+
+def matrix(ds: xr.Dataset) -> xr.DataArray:
+    """Claims × readings on the main subject: 1 holds, 0 does not, NaN not measured."""
+    main = int(ds.attrs["main_seed"])
+    values = np.full((len(CLAIMS), len(MODES)), np.nan)
+    for mode, seed, case in _cases(ds):
+        if seed != main:
+            continue
+        for i, (ok, _) in enumerate(evaluate(case, int(ds.attrs["label"])).values()):
+            values[i, MODES.index(mode)] = np.nan if ok is None else float(ok)
+    return xr.DataArray(values, dims=("claim", "reading"), coords={"claim": list(CLAIMS), "reading": list(MODES)},
+                        name="holds")
+
+
+def plot(ds: xr.Dataset) -> Any:
+    """(a) the claims × readings matrix; (b) Fig. 4's minimum distances under each reading."""
+    import matplotlib.pyplot as plt
+
+    m = matrix(ds)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1.3]})
+    ax = axes[0]
+    ax.imshow(m.values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(MODES)), [r.replace("_", " ") for r in MODES])
+    ax.set_yticks(range(len(CLAIMS)), list(CLAIMS))
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            v = m.values[i, j]
+            ax.text(j, i, "—" if np.isnan(v) else ("holds" if v else "fails"), ha="center", va="center", fontsize=8)
+    ax.set_title(f"(a) claims × readings (seed {ds.attrs['main_seed']}); best: {ds.attrs['best_reading']}")
+    ax = axes[1]
+    main = int(ds.attrs["main_seed"])
+    for k, (mode, seed, case) in enumerate(_cases(ds)):
+        if seed != main:
+            continue
+        st = na.stages({lev: case[f"min_{lev}"] for lev in na.LEVELS})
+        for level, ls in (("memory", "-"), ("concept", "--"), ("abstract", ":")):
+            ax.plot(st.noise, st["mean"].sel(level=level), ls=ls, color=f"C{k}",
+                    label=f"{mode}" if level == "memory" else None)
+    ax.set_xlabel("noise fraction p")
+    ax.set_ylabel(r"$\min_t \|z(t) - \xi\|_2$ (— memory, -- concept, ·· abstract)")
+    ax.set_title("(b) Fig. 4's minimum distances under each reading")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """One row per claim and reading (main subject), and one per claim for the best reading across seeds."""
+    label = int(ds.attrs["label"])
+    main = int(ds.attrs["main_seed"])
+    best = str(ds.attrs["best_reading"])
+    per_case = [(mode, seed, evaluate(case, label)) for mode, seed, case in _cases(ds)]
+    rows: list[Claim] = []
+    for key, (text, paper, rule) in CLAIMS.items():
+        for mode, seed, res in per_case:
+            if seed == main:
+                ok, measured = res[key]
+                rows.append(Claim(NAME, text, paper, measured, verdict(ok), rule, f"Nz = 100, seed {seed}", mode))
+    for key, (text, paper, rule) in CLAIMS.items():
+        sel = [(seed, res[key]) for mode, seed, res in per_case if mode == best]
+        v, subjects = across([ok for _, (ok, _) in sel], [f"seed {s}" for s, _ in sel])
+        measured = "; ".join(f"seed {s}: {m}" for s, (_, m) in sel)
+        rows.append(Claim(NAME, f"{text} (best reading on every seed)", paper, measured, v,
+                          f"{rule}; the reading that reproduces the most claims on seed {main}",
+                          f"Nz = 100, {subjects}", best))
+    return rows
