@@ -12,7 +12,7 @@ that follow neurogen's data contracts exactly:
 * :func:`level_distances`: per-trial minimum distances to the three levels,
   stacked over noise levels (the input of ``neurogen.analysis.stages``);
 * :func:`distance_curves`: distance-to-concept curves of a known shape
-  (``"no_dip"``, ``"settles"``, ``"runs_away"``).
+  (``"no_approach"``, ``"approaches_and_stays"``, ``"settles"``, ``"runs_away"``).
 
 Size arguments take an ``int``, a strategy of ints, or ``None`` (a small
 default range); they are kept small so that property tests stay fast.
@@ -37,9 +37,7 @@ __all__ = [
     "patterns",
 ]
 
-#: The curve shapes :func:`distance_curves` can draw (the outcomes of
-#: ``neurogen.analysis.returns_to_concept`` at ``tol=0.05``).
-CURVE_KINDS = ("no_dip", "settles", "runs_away")
+
 
 _DTYPES = st.sampled_from([np.float32, np.float64])
 _NOISE_LEVELS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)
@@ -256,6 +254,11 @@ def level_distances(
     return xr.Dataset(values, coords={"trial": np.arange(k * m), "noise": ("trial", trial_noise)})
 
 
+#: The curve shapes :func:`distance_curves` can draw (the outcomes of
+#: ``neurogen.analysis.returns_to_concept`` for any 0 < ``tol`` ≤ 0.1, without an SEM).
+CURVE_KINDS = ("no_approach", "approaches_and_stays", "settles", "runs_away")
+
+
 @st.composite
 def distance_curves(
     draw: st.DrawFn,
@@ -263,58 +266,56 @@ def distance_curves(
     *,
     n_times: int | st.SearchStrategy[int] | None = None,
 ) -> xr.DataArray:
-    """Generate a distance-to-concept curve over ``time`` of a known shape.
+    """Generate a distance-to-concept curve over ``time`` of a known outcome.
 
     Parameters
     ----------
-    kind : {"no_dip", "settles", "runs_away"}, optional
-        The shape (drawn if None); stored in ``attrs["kind"]``.
+    kind : {"no_approach", "approaches_and_stays", "settles", "runs_away"}, optional
+        The shape (drawn if None); stored in ``attrs["kind"]``. With d(0) drawn in [1, 10]:
 
-        * ``"no_dip"``: monotone non-increasing (an approach that never turns
-          back), non-decreasing (no approach), or constant;
-        * ``"settles"``: falls to a minimum strictly inside, rises by at least
-          20 % of d(0), then stays flat from before the last quarter on,
-          ending below d(0);
-        * ``"runs_away"``: falls to a minimum strictly inside, then rises
-          linearly to the end, gaining at least 20 % of d(0) over the last
-          quarter.
+        * ``"no_approach"``: never below d(0): non-decreasing, constant, or a hump
+          that comes back to d(0);
+        * ``"approaches_and_stays"``: falls to d_min ≤ 0.7·d(0) by a step inside
+          the first half, then stays flat or creeps down by at most 4 % (d(T) is the minimum);
+        * ``"settles"``: falls to d_min ≤ 0.65·d(0), rises linearly to an end value
+          in [d_min + 0.3·d(0), 0.95·d(0)] and stays there;
+        * ``"runs_away"``: falls to d_min ≤ 0.7·d(0), rises to end at (1 + e)·d(0),
+          e in [0.05, 1].
 
-        The margins (≥ 0.2·d(0)) make the expected outcome of
-        ``returns_to_concept`` unambiguous for any 0 < ``tol`` ≤ 0.1.
+        The margins make the expected outcome of ``returns_to_concept`` (no SEM)
+        unambiguous for any 0 < ``tol`` ≤ 0.1.
     n_times : int or strategy, optional
-        Number of time points, default 9–40 (at least 9 for a dip).
+        Number of time points, default 6–40 (at least 3).
     """
     if kind is None:
         kind = draw(st.sampled_from(CURVE_KINDS))
     if kind not in CURVE_KINDS:
         msg = f"kind must be one of {CURVE_KINDS!r} or None, got {kind!r}."
         raise ValueError(msg)
-    n = draw(_sizes(n_times, st.integers(9, 40), "n_times"))
-    if kind != "no_dip" and n < 9:
-        msg = f"a {kind!r} curve needs n_times >= 9, got {n}."
+    n = draw(_sizes(n_times, st.integers(6, 40), "n_times"))
+    if n < 3:
+        msg = f"a distance curve needs n_times >= 3, got {n}."
         raise ValueError(msg)
     d0 = draw(st.floats(1.0, 10.0))
     t = np.arange(n, dtype=np.float64)
-    if kind == "no_dip":
-        shape = draw(st.sampled_from(["decreasing", "increasing", "constant"]))
-        floor = draw(st.floats(0.0, 0.9))
-        tau = draw(st.floats(0.5, 20.0))
-        decay = floor + (1 - floor) * np.exp(-t / tau)
-        factor = {"decreasing": decay, "increasing": 2.0 - decay, "constant": np.ones(n)}[shape]
-        values = d0 * factor
+    t_min = draw(st.integers(1, max(1, n // 2)))
+    depth = draw(st.floats(0.05, 0.7))
+    down = np.interp(t[: t_min + 1], [0, t_min], [1.0, depth])
+    rest = t[t_min + 1 :]
+    if kind == "no_approach":
+        shape = draw(st.sampled_from(["rising", "flat", "hump"]))
+        amp = draw(st.floats(0.05, 1.0))
+        rel = {"rising": 1.0 + amp * t / (n - 1), "flat": np.ones(n),
+               "hump": 1.0 + amp * np.sin(np.pi * t / (n - 1))}[shape]
+    elif kind == "approaches_and_stays":
+        creep = draw(st.floats(0.0, 0.04))  # flat (0) or still creeping towards the concept
+        rel = np.concatenate([down, depth * (1 - creep * (rest - t_min) / (n - 1 - t_min))])
     else:
-        q = (3 * (n - 1)) // 4  # first index of the last quarter
-        t_min = draw(st.integers(1, max(1, q // 2)))
-        depth = draw(st.floats(0.05, 0.5))
-        down = d0 * (1 - (1 - depth) * t[: t_min + 1] / t_min)
-        if kind == "settles":
-            plateau = depth + draw(st.floats(0.25, 0.9 - depth))
-            t_flat = draw(st.integers(t_min + 1, q))
-            up = np.interp(t[t_min + 1 :], [t_min, t_flat], [depth, plateau]) * d0
-        else:
-            slope = draw(st.floats(0.8, 3.0)) / (n - 1 - t_min)  # in units of d0 per step
-            up = d0 * (depth + slope * (t[t_min + 1 :] - t_min))
-        values = np.concatenate([down, up])
+        depth = min(depth, 0.65)
+        down = np.interp(t[: t_min + 1], [0, t_min], [1.0, depth])
+        end = draw(st.floats(depth + 0.3, 0.95)) if kind == "settles" else 1.0 + draw(st.floats(0.05, 1.0))
+        t_end = draw(st.integers(t_min + 1, n - 1))
+        rel = np.concatenate([down, np.interp(rest, [t_min, t_end], [depth, end])])
     return xr.DataArray(
-        values, dims="time", coords={"time": np.arange(n)}, name="distance", attrs={"kind": kind}
+        d0 * rel, dims="time", coords={"time": np.arange(n)}, name="distance", attrs={"kind": kind}
     )
