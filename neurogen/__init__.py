@@ -13,6 +13,7 @@ from neurogen._version import __version__
 from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, load_mnist
 from neurogen.engine import run
+from neurogen.interventions import Clamp, Lesion, Noise
 from neurogen.network import Network, NetworkConfig
 from neurogen.probe import Probe
 from neurogen.recording import Recording
@@ -21,6 +22,6 @@ from neurogen.subject import Subject
 from neurogen.training import Schedule, train
 
 __all__ = [
-    "ConceptHierarchy", "Digits", "Network", "NetworkConfig", "PixelSwap", "Probe", "Recording",
+    "Clamp", "ConceptHierarchy", "Digits", "Lesion", "Noise", "Network", "NetworkConfig", "PixelSwap", "Probe", "Recording",
     "Schedule", "Stimulus", "Subject", "load_mnist", "run", "train", "__version__",
 ]

@@ -3,16 +3,20 @@
 # Adam 5e-4 -> 1e-4 -> 5e-5), one network after another, resumably, and ship each finished
 # subject into neurogen/zoo/ (float16, sha256, provenance) with scripts/ship_zoo.py.
 # Usage: bash scripts/train_zoo.sh [NAME ...]   (NAME like nz100-seed1; default: the whole zoo)
-# Re-running it resumes an interrupted network exactly (train --resume) and skips shipped ones.
+# Re-running it resumes an interrupted network exactly (train --resume) and skips shipped ones;
+# two runners may share the work: a network being trained by one (build/zoo/NAME.lock) is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 subjects=("$@")
 if [ ${#subjects[@]} -eq 0 ]; then
   subjects=(nz100-seed1 nz100-seed2 nz2-seed0 nz5-seed0 nz10-seed0 nz20-seed0)
 fi
+mkdir -p build/zoo
 for name in "${subjects[@]}"; do
   nz=${name#nz}; nz=${nz%%-*}; seed=${name##*seed}
   if [ -f "neurogen/zoo/${name}.pt" ]; then echo "zoo: ${name} already shipped"; continue; fi
+  if ! mkdir "build/zoo/${name}.lock" 2>/dev/null; then echo "zoo: ${name} taken by another runner"; continue; fi
+  trap 'rmdir "build/zoo/${name}.lock" 2>/dev/null' EXIT
   echo "zoo: training ${name} (Nz=${nz}, seed=${seed}) at $(date -u +%FT%TZ)"
   neurogen train --latent "${nz}" --epochs 100 --seed "${seed}" \
       --out "build/zoo/${name}/network.pt" --resume || exit 1
@@ -25,5 +29,6 @@ for name in "${subjects[@]}"; do
       sleep 7
     done
   fi
+  rmdir "build/zoo/${name}.lock" 2>/dev/null
   echo "zoo: shipped ${name} at $(date -u +%FT%TZ)"
 done
