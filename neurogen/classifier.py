@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import time
@@ -31,11 +30,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from neurogen._version import __version__
-from neurogen._files import atomic_path, sha256_file
+from neurogen._checkpoint import CheckpointError, check_state_dict, read_checkpoint, save_checkpoint
+from neurogen._checks import check_int, check_number, check_seed
+from neurogen._files import sha256_file
 from neurogen.data import Digits, cache_dir
 from neurogen.device import resolve_device
-from neurogen.network import DEFAULT_DIR, CheckpointError
+from neurogen.network import DEFAULT_DIR
 
 __all__ = ["Classifier", "trained_classifier"]
 
@@ -43,10 +43,7 @@ _FORMAT = "neurogen-classifier"
 
 
 def _positive(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        msg = f"'{name}' must be a positive int: {value!r}"
-        raise ValueError(msg)
-    return int(value)
+    return check_int(name, value, min=1)
 
 
 def _check_digits(digits: Any, name: str = "digits") -> Digits:
@@ -82,6 +79,8 @@ class Classifier(nn.Module):
         super().__init__()
         self.config = {"conv1": _positive("conv1", conv1), "conv2": _positive("conv2", conv2),
                        "hidden": _positive("hidden", hidden), "n_classes": _positive("n_classes", n_classes)}
+        if seed is not None:
+            check_seed("seed", seed)
         ctx = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
         with ctx:
             if seed is not None:
@@ -162,10 +161,9 @@ class Classifier(nn.Module):
         """
         digits = _check_digits(digits)
         epochs, batch_size = _positive("epochs", epochs), _positive("batch_size", batch_size)
+        seed = check_seed("seed", seed)
         for name, value in (("lr", lr), ("lr_decay", lr_decay)):
-            if not (np.isfinite(value) and value > 0):
-                msg = f"'{name}' must be a positive number: {value!r}"
-                raise ValueError(msg)
+            check_number(name, value, min=0.0, open_min=True)
         if digits.labels.min() < 0 or digits.labels.max() >= self.config["n_classes"]:
             msg = f"digits' labels must lie in [0, {self.config['n_classes'] - 1}]."
             raise ValueError(msg)
@@ -208,53 +206,53 @@ class Classifier(nn.Module):
 
     # ---------------------------------------------------------------- files
 
+    @staticmethod
+    def expected_shapes(config: dict[str, int]) -> dict[str, tuple[int, ...]]:
+        """Names and shapes of the weights ``config`` implies (computed, nothing allocated)."""
+        c1, c2, h, k = config["conv1"], config["conv2"], config["hidden"], config["n_classes"]
+        return {"conv_a.weight": (c1, 1, 3, 3), "conv_a.bias": (c1,),
+                "conv_b.weight": (c2, c1, 3, 3), "conv_b.bias": (c2,),
+                "dense.weight": (h, c2 * 12 * 12), "dense.bias": (h,),
+                "out.weight": (k, h), "out.bias": (k,)}
+
     def save(self, path: str | os.PathLike, **metadata: Any) -> Path:
         """Write config, weights and metadata to ``path`` atomically; return the path."""
         self.metadata.update(metadata)
-        payload = {"format": _FORMAT, "format_version": 1, "neurogen_version": __version__,
-                   "config": dict(self.config),
-                   "state_dict": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()},
-                   "metadata": json.dumps(self.metadata, default=str)}
         path = Path(path)
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        save_checkpoint(path, _FORMAT, config=dict(self.config), state_dict=self.state_dict(),
+                        metadata=self.metadata)
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | torch.device = "auto",
              sha256: str | None = None) -> Classifier:
-        """Load a classifier written by :meth:`save` (``weights_only=True``).
+        """Load a classifier written by :meth:`save` (``weights_only=True``), verified as in
+        :mod:`neurogen._checkpoint` before anything is built.
 
         Raises
         ------
         CheckpointError
-            Missing, truncated, corrupt, foreign or mismatched file (the message names it).
+            Missing, truncated, corrupt, foreign, unsafe or mismatched file (the message names it).
         """
-        path = Path(path)
-        if not path.is_file():
-            msg = f"{path}: classifier checkpoint not found."
-            raise CheckpointError(msg)
-        raw = path.read_bytes()
-        if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
-            msg = f"{path}: sha256 does not match the expected {sha256}; refusing to load it."
-            raise CheckpointError(msg)
+        dev = resolve_device(device)
+        payload, _ = read_checkpoint(path, _FORMAT, sha256=sha256, what="classifier checkpoint")
+        config = payload.get("config")
         try:
-            payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
-        except Exception as err:
-            msg = f"{path}: not a readable checkpoint (truncated or corrupt?): {err}"
+            if not isinstance(config, dict) or set(config) != {"conv1", "conv2", "hidden", "n_classes"}:
+                msg = f"expected keys conv1, conv2, hidden, n_classes, got {config!r}"
+                raise ValueError(msg)
+            for key, value in config.items():
+                check_int(key, value, min=1)
+        except (TypeError, ValueError) as err:
+            msg = f"{path}: the stored config is not valid: {err}"
             raise CheckpointError(msg) from err
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            msg = f"{path}: not a neurogen classifier checkpoint (no '{_FORMAT}' format tag)."
-            raise CheckpointError(msg)
-        try:
-            clf = cls(**payload["config"])
-            clf.load_state_dict(payload["state_dict"])
-            clf.metadata = json.loads(payload.get("metadata", "{}"))
-        except (TypeError, ValueError, RuntimeError, KeyError) as err:
-            msg = f"{path}: weights do not match the stored config: {err}"
-            raise CheckpointError(msg) from err
+        check_state_dict(path, payload["state_dict"], cls.expected_shapes(config),
+                         what="classifier checkpoint")
+        clf = cls(**config)
+        clf.load_state_dict(payload["state_dict"])
+        clf.metadata = payload["metadata"]
         clf.eval()
-        return clf.to(resolve_device(device))
+        return clf.to(dev)
 
     def __repr__(self) -> str:
         c = self.config

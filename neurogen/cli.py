@@ -1,226 +1,375 @@
-"""The ``neurogen`` command: a thin layer that parses arguments and calls the library.
+"""The ``neurogen`` command: all of neurogen's argument parsing; the work is done by the library.
 
-Sub-commands: ``train``, ``record``, ``concepts``, ``info``, ``study``, ``sweep``, ``replicate``. Bad input
-(a ``ValueError``/``TypeError`` from the library, or a bad flag) prints one line on stderr and exits
-with status 2, without a traceback.
+Sub-commands: ``train``, ``record``, ``concepts``, ``info``, ``study``, ``sweep``, ``replicate``, ``export``
+(``neurogen COMMAND --help`` shows each one's options, defaults and examples). Conventions:
+
+* misuse (an unknown flag, a bad value) prints the usage line and one error line, exit status 2;
+  so does bad input found by the library (a ``ValueError``/``TypeError``) and an ``--out`` that
+  cannot be written (checked before any work: an existing folder, a read-only place, an input
+  of the same command);
+* an OS error during the work (disk full, read-only) prints one line naming the path, exit 1;
+* Ctrl-C exits 130 and SIGTERM 143, after the writers have removed their temporaries;
+* ``--quiet`` silences progress bars and progress lines; results are still printed.
+
+:func:`study_script` is the entry of the thin scripts in the repository's ``studies/`` folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-__all__ = ["main"]
+from neurogen._version import __version__
+
+__all__ = ["build_parser", "main", "noise_levels", "parse_constants", "parse_grid", "study_script"]
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown (except for required options and empty defaults); epilogs kept as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        default = action.default
+        if action.required or default is None or default is False or default == [] or default == argparse.SUPPRESS:
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
-        sys.stderr.write(f"neurogen: error: {message}\n")
-        raise SystemExit(2)
+    def error(self, message: str) -> None:  # the usage line and one error line, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _noise_list(values: list[str]) -> list[float]:
-    """``0.2`` or ``0.0:1.0:0.05`` (start:stop:step, stop included) → list of floats."""
-    import numpy as np
+class _Lazy(Sequence):
+    """Choices read from the library when first needed (``neurogen record`` never imports the studies)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load, self._items = load, None
+
+    def _get(self) -> list[str]:
+        if self._items is None:
+            self._items = list(self._load())
+        return self._items
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._get()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+
+def _studies() -> list[str]:
+    from neurogen.studies import STUDIES
+
+    return list(STUDIES)
+
+
+def _profiles() -> list[str]:
+    from neurogen.studies import PROFILES
+
+    return list(PROFILES)
+
+
+def _modes() -> list[str]:
+    from neurogen.stimulus import MODES
+
+    return list(MODES)
+
+
+def _tasks() -> list[str]:
+    from neurogen.sweep import TASKS
+
+    return sorted(TASKS)
+
+
+def _labels(text: str) -> list[int]:
+    """``"6"`` or ``"1,7"`` → list of ints (argparse type)."""
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        msg = f"invalid label {text!r}: give digits 0-9, e.g. --label 6 or --label 1,7"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    """``--grid`` values: ``["n_latent=2,5,10", "lr=1e-3"]`` → ``{"n_latent": [2, 5, 10], "lr": [0.001]}``."""
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not values.strip():
+            msg = f"--grid must be NAME=V1,V2,..., got {item!r}."
+            raise ValueError(msg)
+        if name in grid:
+            msg = f"--grid gives {name!r} twice."
+            raise ValueError(msg)
+        grid[name] = [_value(v.strip()) for v in values.split(",") if v.strip()]
+    if not grid:
+        msg = "give at least one --grid NAME=V1,V2,..."
+        raise ValueError(msg)
+    return grid
+
+
+def parse_constants(items: Sequence[str]) -> dict[str, Any]:
+    """``--set`` values: ``["n_train=10000", "mnist=/data"]`` → ``{"n_train": 10000, "mnist": "/data"}``."""
+    const: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            msg = f"--set must be NAME=VALUE, got {item!r}."
+            raise ValueError(msg)
+        const[key.strip()] = _value(value.strip())
+    return const
+
+
+def noise_levels(values: Sequence[str], force: bool = False) -> list[float]:
+    """``--noise`` values: ``0.2`` or ``0:1:0.05`` (start:stop:step, stop included) → floats.
+
+    A range is counted before it is made: more than ``neurogen._checks.MAX_NOISE_LEVELS`` levels
+    is refused unless ``force`` (``--force``), and never more than memory holds.
+    """
+    import math
+
+    from neurogen._checks import MAX_NOISE_LEVELS, available_memory
 
     out: list[float] = []
     for v in values:
-        if ":" in v:
-            parts = v.split(":")
-            if len(parts) != 3:
-                msg = f"--noise range must be start:stop:step, got {v!r}"
-                raise ValueError(msg)
-            a, b, s = (float(p) for p in parts)
-            if s <= 0:
-                msg = f"--noise step must be > 0, got {s}"
-                raise ValueError(msg)
-            out.extend(np.round(np.arange(a, b + s / 2, s), 10).tolist())
-        else:
-            out.append(float(v))
+        if ":" not in v:
+            out.append(_number("--noise", v))
+            continue
+        parts = v.split(":")
+        if len(parts) != 3:
+            msg = f"--noise range must be start:stop:step, got {v!r}"
+            raise ValueError(msg)
+        a, b, step = (_number("--noise", x) for x in parts)
+        if step <= 0:
+            msg = f"--noise step must be > 0, got {step:g}"
+            raise ValueError(msg)
+        n = max(0, math.floor((b - a) / step + 0.5)) + 1
+        if len(out) + n > MAX_NOISE_LEVELS and (not force or 64 * (len(out) + n) > available_memory()):
+            msg = (f"--noise {v} makes {n:,} noise levels, more than the limit of {MAX_NOISE_LEVELS:,}; "
+                   "use a coarser step" + ("" if force else ", or --force if you mean it"))
+            raise ValueError(msg)
+        out.extend(round(a + k * step, 10) for k in range(n) if a + k * step <= b + step / 2)
     return out
 
 
-def _data(source: str, split: str):  # noqa: ANN202
-    from neurogen.data import load_mnist
+def _number(flag: str, text: str) -> float:
+    import math
 
-    if source == "embedded":
-        return load_mnist(split, source="embedded")
-    return load_mnist(split, source="idx", path=source)
-
-
-def _cmd_train(a: argparse.Namespace) -> int:
-    from neurogen.network import Network, NetworkConfig
-    from neurogen.training import check_arguments, train
-
-    config = NetworkConfig(n_latent=a.latent, n_hidden=a.hidden)
-    check_arguments(a.epochs, a.batch_size, tuple(a.keep or ()))  # before any data is loaded
-    out = Path(a.out)
-    ckdir = Path(a.checkpoints) if a.checkpoints else out.with_name(out.stem + "-checkpoints")
-    tr, te = _data(a.data, "train"), _data(a.data, "test")
-    if a.limit:
-        tr = tr.select(n=a.limit, seed=a.seed)
-    net = Network(config, seed=a.seed)
-    t0 = time.perf_counter()
-    log = train(net, tr, a.epochs, batch_size=a.batch_size, seed=a.seed, test_data=te,
-                checkpoint_dir=ckdir, resume=a.resume, keep=tuple(a.keep or ()), device=a.device)
-    wall = time.perf_counter() - t0
-    net.save(out, command=" ".join(["neurogen", *a.argv]), wall_seconds=wall)
-    print(f"trained {net!r} for {a.epochs} epochs in {wall:.0f} s")
-    print(f"test ELBO {float(log.test_elbo[-1]):.2f} nats/image; train ELBO "
-          f"{float(log.train_elbo[-1]):.2f}; saved {out} (sha256 {net.sha256[:16]}…)")
-    return 0
+    try:
+        x = float(text)
+    except ValueError:
+        msg = f"{flag} must be a number, got {text!r}"
+        raise ValueError(msg) from None
+    if not math.isfinite(x):
+        msg = f"{flag} must be a finite number, got {text!r}"
+        raise ValueError(msg)
+    return x
 
 
-def _cmd_record(a: argparse.Namespace) -> int:
-    from neurogen.engine import run
-    from neurogen.network import Network
-    from neurogen.probe import Probe
-    from neurogen.stimulus import PixelSwap, Stimulus
-
-    net = Network.default(device=a.device) if a.model == "default" else Network.load(a.model, device=a.device)
-    data = _data(a.data, "train")
-    stim = Stimulus.from_dataset(data, label=a.label, n=a.trials, seed=a.seed,
-                                 noise=PixelSwap(_noise_list(a.noise), mode=a.mode))
-    signals = ("latent", "data") if a.with_data else ("latent",)
-    rec = run(net, stim, steps=a.steps, probe=Probe(signals=signals, every=a.every), device=a.device,
-              out=a.out)
-    print(f"recorded {rec!r} → {a.out}")
-    return 0
-
-
-def _cmd_concepts(a: argparse.Namespace) -> int:
-    from neurogen.concepts import ConceptHierarchy
-    from neurogen.network import Network
-
-    net = Network.default(device=a.device) if a.model == "default" else Network.load(a.model, device=a.device)
-    hier = ConceptHierarchy.from_network(net, _data(a.data, "train"))
-    hier.save(a.out)
-    print(f"wrote {hier!r} → {a.out}")
-    return 0
-
-
-def _cmd_info(a: argparse.Namespace) -> int:
-    from neurogen.network import Network
-
-    net = Network.default() if a.model == "default" else Network.load(a.model)
-    print(repr(net))
-    print(f"sha256: {net.sha256}")
-    print(json.dumps(net.provenance, indent=2, default=str))
-    return 0
-
-
-def _cmd_study(a: argparse.Namespace) -> int:
-    from neurogen.studies import run_study
-
-    result = run_study(a.name, profile=a.profile, out=a.out, device=a.device)
-    print(json.dumps(result, indent=2, default=str))
-    return 0
-
-
-def _cmd_sweep(a: argparse.Namespace) -> int:
-    from neurogen.sweep import run_args
-
-    return run_args(a)
-
-
-def _cmd_replicate(a: argparse.Namespace) -> int:
-    from neurogen.studies.report import replicate
-
-    page = replicate(profile=a.profile, out=a.out, device=a.device, studies=a.studies)
-    print(f"report: {page}")
-    return 0
+def _epilog(*examples: str) -> str:
+    return "examples:\n" + "\n".join(f"  {e}" for e in examples)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    p = _Parser(prog="neurogen", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    dev = {"default": "auto", "help": "auto (CUDA if present), cpu or cuda"}
+    p = _Parser(prog="neurogen", usage="neurogen [-h] [--version] COMMAND [options]",
+                description=__doc__.splitlines()[0], formatter_class=_Formatter,
+                epilog=_epilog("neurogen record --label 6 --noise 0.2 --out sixes.nc",
+                               "neurogen replicate --profile quick --out report",
+                               "neurogen COMMAND --help"))
+    p.add_argument("--version", action="version", version=f"neurogen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train a VAE with the paper's recipe")
-    t.add_argument("--latent", type=int, default=100, help="Nz (default 100)")
-    t.add_argument("--hidden", type=int, default=1024)
-    t.add_argument("--epochs", type=int, required=True)
-    t.add_argument("--batch-size", type=int, default=100)
-    t.add_argument("--out", required=True, help="checkpoint path (.pt)")
-    t.add_argument("--data", default="embedded", help="'embedded' or a folder of IDX files")
-    t.add_argument("--device", **dev)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--resume", action="store_true")
-    t.add_argument("--checkpoints", help="checkpoint folder (default: OUT-checkpoints)")
-    t.add_argument("--keep", type=int, nargs="*", help="epochs whose checkpoints are kept")
+    def command(name: str, usage: str, help_: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+        q = sub.add_parser(name, prog=f"neurogen {name}", usage=f"neurogen {name} {usage}", help=help_,
+                           description=help_, formatter_class=_Formatter, epilog=_epilog(*examples))
+        q.set_defaults(parser=q)
+        return q
+
+    def common(q: argparse.ArgumentParser, *, device: bool = True, quiet: bool = True) -> None:
+        if device:
+            q.add_argument("--device", default="auto", help="'auto' (CUDA if present), 'cpu' or 'cuda'")
+        if quiet:
+            q.add_argument("--quiet", "-q", action="store_true", help="no progress bars or progress lines")
+
+    t = command("train", "--epochs N --out FILE [options]", "train a VAE with the paper's recipe",
+                ["neurogen train --epochs 100 --out vae.pt",
+                 "neurogen train --latent 10 --epochs 5 --limit 2000 --out small.pt",
+                 "neurogen train --epochs 100 --out vae.pt --resume   # after an interruption"])
+    t.add_argument("--epochs", type=int, required=True, help="training epochs (the paper: 100)")
+    t.add_argument("--out", required=True, metavar="FILE", help="the trained network's checkpoint (.pt)")
+    t.add_argument("--latent", type=int, default=100, help="latent units Nz")
+    t.add_argument("--hidden", type=int, default=1024, help="hidden units of encoder and decoder")
+    t.add_argument("--batch-size", type=int, default=100, help="images per gradient step")
+    t.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
+    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the batch order")
     t.add_argument("--limit", type=int, help="train on this many images only (for quick tries)")
-    t.set_defaults(fn=_cmd_train)
+    t.add_argument("--checkpoints", metavar="DIR", help="checkpoint folder (default: OUT-checkpoints)")
+    t.add_argument("--keep", type=int, nargs="*", metavar="EPOCH", help="epochs whose checkpoints are kept")
+    t.add_argument("--resume", action="store_true",
+                   help="continue from --checkpoints; refused if the settings differ from the checkpoint's")
+    t.add_argument("--force", action="store_true", help="with --resume: start over if the settings differ")
+    common(t)
 
-    r = sub.add_parser("record", help="record repeated inference from noisy digits")
-    r.add_argument("--model", default="default", help="checkpoint path, or 'default'")
-    r.add_argument("--label", type=int, nargs="*", default=None)
-    r.add_argument("--trials", type=int, default=300, help="images per label")
-    r.add_argument("--noise", action="append", default=None,
-                   help="noise fraction p, or start:stop:step; repeatable")
-    r.add_argument("--steps", type=int, default=80)
-    r.add_argument("--every", type=int, default=1)
-    r.add_argument("--mode", default="invert", choices=["invert", "permute"])
-    r.add_argument("--with-data", action="store_true", help="also record x(t)")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--data", default="embedded")
-    r.add_argument("--device", **dev)
-    r.add_argument("--out", required=True)
-    r.set_defaults(fn=_cmd_record)
+    r = command("record", "--out FILE [options]", "record repeated inference from noisy digits",
+                ["neurogen record --label 6 --trials 300 --noise 0.2 --out sixes.nc",
+                 "neurogen record --label 1,7 --noise 0:1:0.05 --steps 40 --out sweep.nc",
+                 "neurogen record --label 6 --lesion 0:30 --lesion-value mean --out lesioned.nc",
+                 "neurogen record --label 6 --clamp 5=1.0@0:10 --out clamped.nc",
+                 "neurogen record --model vae.pt --mode permute --with-data --out perm.nc"])
+    r.add_argument("--out", required=True, metavar="FILE", help="the recording (netCDF4, .nc)")
+    r.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default' (the shipped subject)")
+    r.add_argument("--label", type=_labels, nargs="+", action="extend", metavar="L",
+                   help="digit labels, e.g. --label 6 or --label 1 7 or --label 1,7 (default: all ten)")
+    r.add_argument("--trials", type=int, default=300, help="source images per label")
+    r.add_argument("--noise", action="append", metavar="P",
+                   help="pixel-swap fraction p, or start:stop:step (stop included); repeatable (default: 0.2)")
+    r.add_argument("--mode", default="invert", choices=_Lazy(_modes), metavar="MODE",
+                   help="how the selected pixels are swapped: %(choices)s")
+    r.add_argument("--steps", type=int, default=80, help="inference steps T")
+    r.add_argument("--every", type=int, default=1, help="record every k-th step (and the last)")
+    r.add_argument("--with-data", action="store_true", help="also record the images x(t)")
+    r.add_argument("--complevel", type=int, default=1, choices=range(10), metavar="0-9",
+                   help="zlib compression level (0: none)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the image choice and the noise")
+    r.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
+    r.add_argument("--force", action="store_true", help="lift the documented size limits (trials, steps, noise levels)")
+    r.add_argument("--lesion", metavar="UNITS",
+                   help="hold these latent units (e.g. 3,7,12 or 0:30) at --lesion-value at every step")
+    r.add_argument("--lesion-value", default="mean", metavar="VALUE",
+                   help="'mean' (each unit's mean over the training memories) or a number")
+    r.add_argument("--clamp", action="append", default=[], metavar="UNITS=VALUE[@T0:T1]",
+                   help="drive units to VALUE during steps T0 <= t < T1 (every step without @); repeatable")
+    common(r)
 
-    c = sub.add_parser("concepts", help="compute memories, concepts and the abstract concept")
-    c.add_argument("--model", default="default")
-    c.add_argument("--data", default="embedded")
-    c.add_argument("--device", **dev)
-    c.add_argument("--out", required=True)
-    c.set_defaults(fn=_cmd_concepts)
+    c = command("concepts", "--out FILE [options]", "compute memories, concepts and the abstract concept",
+                ["neurogen concepts --out concepts.nc", "neurogen concepts --model vae.pt --out vae-concepts.nc"])
+    c.add_argument("--out", required=True, metavar="FILE", help="the concept hierarchy (netCDF4, .nc)")
+    c.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default'")
+    c.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
+    common(c, quiet=False)
 
-    i = sub.add_parser("info", help="print a network's config and provenance")
-    i.add_argument("--model", default="default")
-    i.set_defaults(fn=_cmd_info)
+    i = command("info", "[--model FILE | --list]", "print a network's config, hash and provenance",
+                ["neurogen info", "neurogen info --model vae.pt", "neurogen info --list   # the shipped zoo"])
+    i.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default'")
+    i.add_argument("--list", action="store_true", help="list the shipped subjects (Nz, seed, test ELBO, active units, sha256)")
 
-    s = sub.add_parser("study", help="run one study (a figure of the paper)")
-    s.add_argument("name")
-    s.add_argument("--profile", default="quick")
-    s.add_argument("--out", required=True)
-    s.add_argument("--device", **dev)
-    s.set_defaults(fn=_cmd_study)
+    s = command("study", "NAME --out DIR [options]", "run one study (a figure of the paper, or an experiment)",
+                ["neurogen study fig2 --profile quick --out out/fig2",
+                 "neurogen study fig4 --profile tiny --out /tmp/fig4 --quiet"])
+    s.add_argument("name", choices=_Lazy(_studies), metavar="NAME", help="the study: %(choices)s")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder for NAME.nc, NAME.png and NAME.pdf")
+    s.add_argument("--profile", default="quick", choices=_Lazy(_profiles), metavar="PROFILE",
+                   help="sizes: tiny (seconds, smoke test), quick (shipped subjects), paper (retrains)")
+    common(s)
 
-    from neurogen.sweep import add_arguments as sweep_arguments
+    w = command("sweep", "--grid NAME=V1,V2,... --out DIR [options]",
+                "run a task over a parameter grid on dask.distributed",
+                ["neurogen sweep --grid n_latent=2,5,10 --epochs 10 --out runs",
+                 "neurogen sweep --grid n_latent=2,5 --grid seed=0,1 --set n_train=10000 --out runs --workers 2"])
+    w.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
+                   help="a parameter and its values; repeat for a cartesian product")
+    w.add_argument("--out", required=True, metavar="DIR", help="folder of the per-task result files and sweep.nc")
+    w.add_argument("--task", default="train_elbo", choices=_Lazy(_tasks), metavar="TASK",
+                   help="the task run for each configuration: %(choices)s")
+    w.add_argument("--epochs", type=int, help="training epochs (train_elbo)")
+    w.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="a constant passed to every task, e.g. --set n_train=10000")
+    w.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address (default: a local cluster)")
+    w.add_argument("--workers", type=int, help="local cluster workers (default: one per CPU)")
+    w.add_argument("--retries", type=int, default=2, help="reruns of a task whose worker died")
+    common(w, device=False)
 
-    sw = sub.add_parser("sweep", help="run a task over a parameter grid on dask.distributed")
-    sweep_arguments(sw)
-    sw.set_defaults(fn=_cmd_sweep)
-
-    rp = sub.add_parser("replicate", help="run every study and write DIR/index.html")
-    rp.add_argument("--profile", default="quick",
-                    help="quick (the shipped default subject; ~11 min on 2 CPU cores), paper (retrains), tiny")
-    rp.add_argument("--studies", nargs="+", default=None, metavar="NAME",
+    rp = command("replicate", "--out DIR [options]", "run every study and write DIR/index.html",
+                 ["neurogen replicate --profile quick --out report",
+                  "neurogen replicate --profile tiny --studies fig2 fig4 --out /tmp/report"])
+    rp.add_argument("--out", required=True, metavar="DIR", help="folder of the report (index.html) and its files")
+    rp.add_argument("--profile", default="quick", choices=_Lazy(_profiles), metavar="PROFILE",
+                    help="quick (the shipped subjects; ~11 min on 2 CPU cores), paper (retrains), tiny (smoke test)")
+    rp.add_argument("--studies", nargs="+", choices=_Lazy(_studies), metavar="NAME",
                     help="run these studies only (default: all)")
-    rp.add_argument("--out", required=True)
-    rp.add_argument("--device", **dev)
-    rp.set_defaults(fn=_cmd_replicate)
+    common(rp)
+
+    e = command("export", "RECORDING --to FORMAT OUT", "convert a recording for NWB / pynapple tools (extra 'nwb')",
+                ["neurogen export sixes.nc --to nwb sixes.nwb",
+                 "neurogen export sixes.nc --to pynapple-npz sixes-pynapple   # nap.load_folder('sixes-pynapple')"])
+    e.add_argument("recording", metavar="RECORDING", help="a recording (netCDF4, .nc)")
+    e.add_argument("--to", required=True, choices=("nwb", "pynapple-npz"), metavar="FORMAT",
+                   help="%(choices)s: one NWB 2 file, or a folder of .npz files for pynapple")
+    e.add_argument("out", metavar="OUT", help="the NWB file, or the folder of .npz files")
     return p
 
 
+def study_script(name: str, argv: Sequence[str] | None = None) -> int:
+    """Entry of ``studies/*.py``: ``neurogen study NAME`` with ``--out`` defaulting to ``out/NAME``.
+
+    A thin script is ``from neurogen.cli import study_script`` and
+    ``raise SystemExit(study_script("fig2"))`` under ``if __name__ == "__main__":``.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not any(a == "--out" or a.startswith("--out=") for a in args) and not {"-h", "--help"} & set(args):
+        args += ["--out", f"out/{name}"]
+    return main(["study", name, *args])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``neurogen`` console script."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``neurogen`` console script; returns the exit status."""
+    from neurogen import _commands
+    from neurogen._files import Terminated, terminate_cleanly
+
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported with the sub-command's usage, not the top level's
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded as provenance
-    if getattr(args, "noise", "x") is None:
-        args.noise = ["0.2"]
+    run = getattr(_commands, f"cmd_{args.command}")
+    where = f"neurogen {args.command}"
     try:
-        return int(args.fn(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
-        sys.stderr.write(f"neurogen {args.command}: error: {err}\n")
+        with terminate_cleanly():
+            return int(run(args) or 0)
+    except _commands.Misuse as err:
+        args.parser.print_usage(sys.stderr)
+        sys.stderr.write(f"{where}: error: {err}\n")
         return 2
+    except (ValueError, TypeError, KeyError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as err:
+        sys.stderr.write(f"{where}: error: {_one_line(err)}\n")
+        return 2
+    except OSError as err:
+        sys.stderr.write(f"{where}: error: {_one_line(err)}\n")
+        return 1
+    except MemoryError:
+        sys.stderr.write(f"{where}: error: out of memory; ask for less (fewer trials, steps or images)\n")
+        return 1
+    except Terminated:
+        sys.stderr.write(f"{where}: terminated (SIGTERM); no partial files left\n")
+        return 143
     except KeyboardInterrupt:
-        sys.stderr.write("neurogen: interrupted\n")
+        sys.stderr.write(f"{where}: interrupted; no partial files left\n")
         return 130
+
+
+def _one_line(err: BaseException) -> str:
+    text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+    return " ".join(str(text).split())
 
 
 if __name__ == "__main__":

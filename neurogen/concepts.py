@@ -16,11 +16,13 @@ import numpy as np
 import torch
 import xarray as xr
 
-from neurogen._files import atomic_path
+from neurogen._netcdf import RecordingError, base_attrs, describe_variables, open_neurogen, write_dataset
 from neurogen.data import Digits
-from neurogen.recording import base_attrs, open_neurogen
 
 __all__ = ["ConceptHierarchy"]
+
+FORMAT = "neurogen-concepts-1"
+_LEVELS = (("memory", ("sample", "unit")), ("concept", ("label", "unit")), ("abstract", ("unit",)))
 
 
 class ConceptHierarchy:
@@ -34,12 +36,18 @@ class ConceptHierarchy:
     """
 
     def __init__(self, dataset: xr.Dataset) -> None:
-        for name, dims in (("memory", ("sample", "unit")), ("concept", ("label", "unit")),
-                           ("abstract", ("unit",))):
+        if not isinstance(dataset, xr.Dataset):
+            msg = f"dataset must be an xarray.Dataset, got {type(dataset).__name__}."
+            raise TypeError(msg)
+        for name, dims in _LEVELS:
             if name not in dataset or dataset[name].dims != dims:
                 msg = f"a concept hierarchy needs '{name}' with dims {dims}."
                 raise ValueError(msg)
-        self.dataset = dataset
+        if "sample_label" not in dataset.coords or dataset["sample_label"].dims != ("sample",):
+            msg = ("a concept hierarchy needs the coordinate 'sample_label' (the label of each memory) "
+                   "with dims ('sample',); build it with ConceptHierarchy.from_patterns or from_network.")
+            raise ValueError(msg)
+        self.dataset = describe_variables(dataset, strict=False)
 
     @property
     def memory(self) -> xr.DataArray:
@@ -96,14 +104,18 @@ class ConceptHierarchy:
             concepts = np.stack([memories[labels == c].astype(np.float64).mean(0) for c in classes])
         if abstract is None:
             abstract = np.asarray(concepts, dtype=np.float64).mean(0)
-        samples = np.arange(len(memories)) if samples is None else np.asarray(samples, dtype=np.int64)
+        given = samples is not None
+        samples = np.asarray(samples, dtype=np.int64) if given else np.arange(len(memories))
         ds = xr.Dataset(
             {"memory": (("sample", "unit"), memories),
              "concept": (("label", "unit"), np.asarray(concepts, dtype=memories.dtype)),
              "abstract": (("unit",), np.asarray(abstract, dtype=memories.dtype))},
-            coords={"sample": samples, "label": classes,
+            coords={"sample": ("sample", samples, {} if given else {"long_name": "index of the memory pattern",
+                                                                 "units": "1"}),
+                    "label": classes,
                     "sample_label": ("sample", labels)},
-            attrs={**base_attrs(attrs), "neurogen_format": "neurogen-concepts-1"},
+            attrs=base_attrs(attrs, title="neurogen concept hierarchy: memories, concepts, abstract concept",
+                             neurogen_format=FORMAT),
         )
         return cls(ds)
 
@@ -122,23 +134,36 @@ class ConceptHierarchy:
         attrs = {**network.describe(), "data": data.name, "data_sha256": data.sha256}
         return cls.from_patterns(memories, data.labels, samples=data.index, attrs=attrs)
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write netCDF4 atomically."""
-        path = Path(path)
-        ds = self.dataset.copy()
-        ds.attrs["neurogen_format"] = "neurogen-concepts-1"
-        with atomic_path(path) as tmp:
-            ds.to_netcdf(tmp, engine="netcdf4")
-        return path
+    def save(self, path: str | os.PathLike, complevel: int = 4) -> Path:
+        """Write netCDF4 atomically: zlib ``complevel``, shuffle, fletcher32 checksums."""
+        ds = describe_variables(self.dataset)
+        ds.attrs["neurogen_format"] = FORMAT
+        return write_dataset(ds, path, complevel=complevel)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConceptHierarchy:
-        """Read a file written by :meth:`save` (eagerly)."""
-        ds = open_neurogen(path, lazy=False, kind="concept hierarchy").load()
-        ds.close()
-        return cls(ds)
+        """Read a file written by :meth:`save` (eagerly; a corrupt variable raises RecordingError)."""
+        ds = open_neurogen(path, lazy=False, kind="concept hierarchy")
+        try:
+            return cls(ds)
+        except ValueError as err:
+            raise RecordingError(f"{path}: {err}") from None
 
-    def __repr__(self) -> str:
+    def _header(self) -> str:
         s = self.dataset.sizes
         return f"<ConceptHierarchy {s['sample']} memories, {s['label']} concepts, {s['unit']} units>"
 
+    def __repr__(self) -> str:
+        ds, lines = self.dataset, [self._header()]
+        labels = ds["label"].values.tolist()
+        lines.append(f"  labels: {', '.join(map(str, labels[:12]))}{', …' if len(labels) > 12 else ''}")
+        counts = np.unique(ds["sample_label"].values, return_counts=True)[1]
+        lines.append(f"  memories per label: {counts.min()}..{counts.max()}")
+        if "subject" in ds.attrs:
+            lines.append(f"  subject: {ds.attrs['subject']}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p><b>{html.escape(self._header())}</b></p>" + self.dataset._repr_html_()

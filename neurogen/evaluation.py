@@ -3,7 +3,7 @@
 This module owns :func:`log_likelihood` (the importance-weighted estimate of log p(x) with k
 samples from q(z|x), Burda et al. 2016: a tighter lower bound than the ELBO of eq. 5, which it
 equals at k = 1) and :func:`train_elbo`, the sweep task behind Fig. 6, Fig. 7 and
-``neurogen sweep --study train_elbo`` (train one network for one configuration, evaluate it, keep
+``neurogen sweep --task train_elbo`` (train one network for one configuration, evaluate it, keep
 its checkpoint), with its helpers :func:`training_split` and :func:`data_fingerprint`.
 """
 

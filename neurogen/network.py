@@ -3,15 +3,18 @@
 This module owns :class:`NetworkConfig` (Nz, hidden width, activation, L, likelihood),
 :class:`Network` (encoder 784→1024 tanh→(μ, log σ²); decoder Nz→1024 tanh→784 Bernoulli logits;
 ``encode`` = E_q[z|x] = μ (eq. 7), ``decode`` = E_p[x|z] = sigmoid(logits) (eq. 6), ``elbo`` per
-eq. 5), its checkpoint format (``save`` / ``load``, atomic, ``weights_only=True``) and the shipped
-default subject (:meth:`Network.default`).
+eq. 5), its checkpoint files (``save`` / ``load``, through :mod:`neurogen._checkpoint`: atomic,
+``weights_only=True``, hashed tensors, config checked against the tensors before anything is
+built) and the shipped subjects: :meth:`Network.default` and :func:`zoo`. The default subject
+(Nz = 100, seed 0) lives in ``neurogen/default/`` (``network.pt`` + ``provenance.json``; rebuilt by
+``scripts/ship_default.py``), the others in ``neurogen/zoo/nz{N}-seed{S}.pt`` + ``.json`` (rebuilt
+by ``scripts/ship_zoo.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 from pathlib import Path
@@ -23,11 +26,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from neurogen._version import __version__
-from neurogen._files import atomic_path, sha256_file
+from neurogen._checkpoint import CheckpointError, check_state_dict, read_checkpoint, save_checkpoint
+from neurogen._checks import check_choice, check_int, check_seed, validator
 from neurogen.device import resolve_device
 
-__all__ = ["NetworkConfig", "Network", "CheckpointError"]
+__all__ = ["NetworkConfig", "Network", "CheckpointError", "ZooEntry", "zoo"]
 
 _FORMAT = "neurogen-network"
 _ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
@@ -41,20 +44,14 @@ def _tanh_(t: torch.Tensor) -> torch.Tensor:
 
 # In-place activations for inference (no autograd), applied to fresh layer outputs only.
 _INFERENCE_ACTIVATIONS = {"tanh": _tanh_, "relu": torch.relu_, "sigmoid": torch.sigmoid_}
+#: The default subject (Nz = 100, seed 0): ``network.pt`` and ``provenance.json``.
 DEFAULT_DIR = Path(__file__).parent / "default"
+#: The other shipped subjects: ``nz{N}-seed{S}.pt`` and ``nz{N}-seed{S}.json``.
+ZOO_DIR = Path(__file__).parent / "zoo"
+_REBUILD = ("Rebuild it with `python scripts/ship_default.py BUILD` (default subject) or "
+            "`python scripts/ship_zoo.py BUILD` (zoo), or train your own with `neurogen train`")
 
-
-class CheckpointError(ValueError):
-    """A checkpoint file that is missing, corrupt, truncated or does not match its config."""
-
-
-def _positive(instance: object, attribute: attrs.Attribute, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        msg = f"'{attribute.name}' must be an int (got {value!r} that is a {type(value).__name__})."
-        raise TypeError(msg)
-    if value < 1:
-        msg = f"'{attribute.name}' must be >= 1: {value}"
-        raise ValueError(msg)
+_positive = validator(check_int, min=1)
 
 
 @attrs.frozen
@@ -77,7 +74,7 @@ class NetworkConfig:
 
     n_latent: int = attrs.field(default=100, validator=_positive)
     n_hidden: int = attrs.field(default=1024, validator=_positive)
-    activation: str = attrs.field(default="tanh", validator=attrs.validators.in_(tuple(_ACTIVATIONS)))
+    activation: str = attrs.field(default="tanh", validator=validator(check_choice, choices=tuple(_ACTIVATIONS)))
     n_samples: int = attrs.field(default=2, validator=_positive)
     n_visible: int = attrs.field(default=784, validator=_positive)
 
@@ -118,6 +115,8 @@ class Network(nn.Module):
             msg = f"config must be a NetworkConfig, got {type(self.config).__name__}."
             raise TypeError(msg)
         c = self.config
+        if seed is not None:
+            check_seed("seed", seed)
         ctx = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
         with ctx:
             if seed is not None:
@@ -150,17 +149,30 @@ class Network(nn.Module):
     def encode(self, x: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         """E_q[z | x] = μ(x), eq. (7). Arrays in give arrays out; tensors stay tensors."""
         nz = self.config.n_latent
+        self._check_width(x, "x", self.config.n_visible, "pixels")
         # only the μ half of the output layer is needed: skip the log σ² rows
         return self._apply_np(lambda t: F.linear(self._hidden(self.enc_hidden, t),
                                                  self.enc_out.weight[:nz], self.enc_out.bias[:nz]), x)
 
     def decode(self, z: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         """E_p[x | z] = sigmoid(logits(z)), eq. (6)."""
+        self._check_width(z, "z", self.config.n_latent, "latent units")
+
         def _decode(t: torch.Tensor) -> torch.Tensor:
             logits = self.dec_out(self._hidden(self.dec_hidden, t))
             return logits.sigmoid_() if self._inplace_ok(logits) else torch.sigmoid(logits)
 
         return self._apply_np(_decode, z)
+
+    @staticmethod
+    def _check_width(value: Any, name: str, width: int, what: str) -> None:
+        shape = getattr(value, "shape", None)
+        if shape is None:
+            shape = np.shape(value)
+        if len(shape) == 0 or shape[-1] != width:
+            msg = (f"{name} must have {width} {what} along its last axis (shape (N, {width})), "
+                   f"got shape {tuple(shape)}.")
+            raise ValueError(msg)
 
     @staticmethod
     def _inplace_ok(t: torch.Tensor) -> bool:
@@ -197,6 +209,8 @@ class Network(nn.Module):
         ``kl + (1/L) Σ_l log p(x | z_l)`` with ``kl = ½ Σ_j (1 + log σ_j² − μ_j² − σ_j²)`` and
         Bernoulli ``log p(x|z) = Σ_i x_i log y_i + (1 − x_i) log(1 − y_i)``.
         """
+        self._check_width(x, "x", self.config.n_visible, "pixels")
+
         def f(t: torch.Tensor) -> torch.Tensor:
             kl, rec = self.loss_terms(t, generator, n_samples)
             return kl + rec
@@ -216,8 +230,12 @@ class Network(nn.Module):
     def _apply_np(self, fn: Any, value: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         if isinstance(value, torch.Tensor):
             return fn(value)
+        arr = np.asarray(value, dtype=np.float32)
+        if not np.isfinite(arr).all():
+            msg = f"input holds NaN or inf at {int((~np.isfinite(arr)).sum())} position(s); it must be finite."
+            raise ValueError(msg)
         with torch.inference_mode():
-            t = torch.as_tensor(np.asarray(value, dtype=np.float32), device=self.device)
+            t = torch.as_tensor(arr, device=self.device)
             return fn(t).cpu().numpy()
 
     # ---------------------------------------------------------------- the subject protocol
@@ -259,30 +277,34 @@ class Network(nn.Module):
 
     # ---------------------------------------------------------------- files
 
+    @staticmethod
+    def expected_shapes(config: NetworkConfig) -> dict[str, tuple[int, ...]]:
+        """Names and shapes of the weights ``config`` implies (computed, nothing allocated)."""
+        c = config
+        return {"enc_hidden.weight": (c.n_hidden, c.n_visible), "enc_hidden.bias": (c.n_hidden,),
+                "enc_out.weight": (2 * c.n_latent, c.n_hidden), "enc_out.bias": (2 * c.n_latent,),
+                "dec_hidden.weight": (c.n_hidden, c.n_latent), "dec_hidden.bias": (c.n_hidden,),
+                "dec_out.weight": (c.n_visible, c.n_hidden), "dec_out.bias": (c.n_visible,)}
+
     def save(self, path: str | os.PathLike, **metadata: Any) -> Path:
         """Write config, weights and metadata to ``path`` atomically; return the path.
 
-        Extra keyword arguments are merged into :attr:`metadata`.
+        Extra keyword arguments are merged into :attr:`metadata`. The file stores a sha256 of its
+        tensors, checked by :meth:`load`.
         """
         self.metadata.update(metadata)
-        payload = {
-            "format": _FORMAT,
-            "format_version": 1,
-            "neurogen_version": __version__,
-            "config": attrs.asdict(self.config),
-            "state_dict": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()},
-            "metadata": json.dumps(self.metadata, default=str),
-        }
         path = Path(path)
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
-        self._sha256 = sha256_file(path)
+        self._sha256 = save_checkpoint(path, _FORMAT, config=attrs.asdict(self.config),
+                                       state_dict=self.state_dict(), metadata=self.metadata)
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | torch.device = "auto",
              sha256: str | None = None) -> Network:
         """Load a checkpoint written by :meth:`save` (``weights_only=True``).
+
+        The file is verified before anything is built (see :mod:`neurogen._checkpoint`): its zip
+        CRCs, its tensors' sha256, and the tensors' shapes against the stored config.
 
         Parameters
         ----------
@@ -294,58 +316,97 @@ class Network(nn.Module):
         Raises
         ------
         CheckpointError
-            Missing, truncated, corrupt, foreign or mismatched file (the message names it).
+            Missing, truncated, corrupt, foreign, unsafe or mismatched file (the message names it).
         """
-        path = Path(path)
-        if not path.is_file():
-            msg = f"{path}: checkpoint not found."
-            raise CheckpointError(msg)
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        if sha256 is not None and digest != sha256:
-            msg = (f"{path}: sha256 {digest} does not match the expected {sha256}; the file was "
-                   "changed or damaged. Refusing to load it.")
-            raise CheckpointError(msg)
-        try:
-            payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
-        except Exception as err:
-            msg = f"{path}: not a readable checkpoint (truncated or corrupt?): {err}"
-            raise CheckpointError(msg) from err
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            msg = f"{path}: not a neurogen network checkpoint (no '{_FORMAT}' format tag)."
-            raise CheckpointError(msg)
+        dev = resolve_device(device)
+        payload, digest = read_checkpoint(path, _FORMAT, sha256=sha256, kind="network checkpoint")
         try:
             config = NetworkConfig(**payload["config"])
-            net = cls(config)
-            net.load_state_dict(payload["state_dict"])
-        except (TypeError, ValueError, RuntimeError, KeyError) as err:
-            msg = f"{path}: weights do not match the stored config: {err}"
+        except (TypeError, ValueError, KeyError) as err:
+            msg = f"{path}: the stored config is not valid: {err}"
             raise CheckpointError(msg) from err
-        try:
-            net.metadata = dict(json.loads(payload.get("metadata", "{}")))
-        except (TypeError, ValueError) as err:
-            msg = f"{path}: checkpoint metadata is not valid JSON: {err}"
-            raise CheckpointError(msg) from err
+        check_state_dict(path, payload["state_dict"], cls.expected_shapes(config))
+        net = cls(config)
+        net.load_state_dict(payload["state_dict"])
+        net.metadata = payload["metadata"]
         net._sha256 = digest
         net.eval()
-        return net.to(resolve_device(device))
+        return net.to(dev)
 
     @classmethod
-    def default(cls, device: str | torch.device = "auto") -> Network:
-        """The shipped default subject: the paper's network trained 100 epochs on full MNIST.
+    def default(cls, n_latent: int = 100, seed: int = 0, device: str | torch.device = "auto") -> Network:
+        """A shipped subject: the paper's network trained 100 epochs on full MNIST.
 
-        Its sha256 is checked against ``neurogen/default/provenance.json`` before loading; see
-        :attr:`provenance` for how it was made.
+        Nz = 100 at seed 0 is the default subject (``neurogen/default/``); the zoo
+        (``neurogen/zoo/``, see :func:`zoo`) holds the others. The file's sha256 is checked against
+        its provenance before loading; :attr:`provenance` says how it was made.
+
+        Raises
+        ------
+        ValueError
+            No shipped subject has this (n_latent, seed); the message lists those shipped.
+        CheckpointError
+            The file is missing or its sha256 does not match its provenance.
         """
-        prov_path = DEFAULT_DIR / "provenance.json"
-        ckpt = DEFAULT_DIR / "network.pt"
-        if not prov_path.exists() or not ckpt.exists():
-            msg = (f"the default subject is not installed ({ckpt} missing). Rebuild it with "
-                   "`python benchmarks/build_default_subject.py` or train your own with "
-                   "`neurogen train`.")
-            raise CheckpointError(msg)
-        prov = json.loads(prov_path.read_text())
-        net = cls.load(ckpt, device=device, sha256=prov["sha256"])
-        net.metadata = {**net.metadata, **prov}
+        n_latent = check_int("n_latent", n_latent, min=1)
+        seed = check_seed("seed", seed)
+        entries = {(e.n_latent, e.seed): e for e in zoo()}
+        entry = entries.get((n_latent, seed))
+        if entry is None:
+            if (n_latent, seed) == (100, 0):
+                msg = f"the default subject is not installed ({DEFAULT_DIR / 'network.pt'} missing). {_REBUILD}."
+                raise CheckpointError(msg)
+            shipped = ", ".join(f"(n_latent={e.n_latent}, seed={e.seed})" for e in entries.values()) or "none"
+            msg = (f"no shipped subject has n_latent={n_latent}, seed={seed}; shipped: {shipped}. "
+                   "Train one with `neurogen train --latent N --seed S --epochs 100`.")
+            raise ValueError(msg)
+        net = cls.load(entry.path, device=device, sha256=entry.sha256)
+        net.metadata = {**net.metadata, **entry.provenance}
         return net
 
+
+@attrs.frozen
+class ZooEntry:
+    """One shipped subject: its Nz, seed, test ELBO (nats), active units, sha256 and file."""
+
+    n_latent: int
+    seed: int
+    test_elbo: float
+    active_units: int | None
+    sha256: str
+    path: Path
+    provenance: dict = attrs.field(repr=False, eq=False)
+
+
+def _entry(path: Path, prov: dict) -> ZooEntry:
+    elbo = prov.get("final_test_elbo", prov.get("test_elbo_float16", float("nan")))
+    return ZooEntry(int(prov["n_latent"]), int(prov["seed"]),
+                    float(elbo) if elbo is not None else float("nan"),
+                    None if prov.get("active_units") is None else int(prov["active_units"]),
+                    str(prov["sha256"]), path, prov)
+
+
+def zoo() -> list[ZooEntry]:
+    """The shipped subjects, sorted by (Nz, seed): what ``neurogen info --list`` prints.
+
+    The default subject comes from ``DEFAULT_DIR`` (Nz = 100, seed 0), the others from
+    ``ZOO_DIR/nz{N}-seed{S}.json`` (written by ``scripts/ship_zoo.py``); a subject whose ``.pt`` is
+    not there yet is left out. Nothing is loaded or hashed here.
+    """
+    entries: dict[tuple[int, int], ZooEntry] = {}
+    prov_path, ckpt = DEFAULT_DIR / "provenance.json", DEFAULT_DIR / "network.pt"
+    if prov_path.is_file() and ckpt.is_file():
+        prov = json.loads(prov_path.read_text())
+        entries[(100, 0)] = _entry(ckpt, {"n_latent": 100, "seed": 0, **prov})
+    if ZOO_DIR.is_dir():
+        for meta in sorted(ZOO_DIR.glob("nz*-seed*.json")):
+            pt = meta.with_suffix(".pt")
+            if not pt.is_file():
+                continue
+            try:
+                e = _entry(pt, json.loads(meta.read_text()))
+            except (ValueError, KeyError, TypeError) as err:
+                msg = f"{meta}: not a valid zoo entry ({err}). {_REBUILD}."
+                raise CheckpointError(msg) from err
+            entries.setdefault((e.n_latent, e.seed), e)
+    return [entries[k] for k in sorted(entries)]

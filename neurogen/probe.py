@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
-__all__ = ["Probe", "SIGNALS"]
+from neurogen._checks import check_choice, check_int, validator
+
+__all__ = ["Probe", "SIGNALS", "Float16Overflow"]
+
+#: Largest finite float16 value.
+FLOAT16_MAX = 65504.0
+
+
+class Float16Overflow(RuntimeWarning):
+    """Recorded values beyond ±65504 became inf in a float16 recording."""
 
 #: Signals a probe can record: ``latent`` = z(t) (unit), ``data`` = x(t) (pixel).
 SIGNALS = {"latent": "unit", "data": "pixel"}
@@ -35,17 +46,34 @@ class Probe:
     every : int
         Record steps 0, k, 2k, … (the last step T is always recorded).
     dtype : {"float32", "float16"}
+        float16 halves the size; values beyond ±65504 then overflow to inf, which
+        :meth:`check_overflow` reports as a :class:`Float16Overflow` warning.
     """
 
     signals: tuple[str, ...] = attrs.field(default=("latent",), converter=_signals, validator=_check_signals)
-    every: int = attrs.field(default=1, validator=[attrs.validators.instance_of(int), attrs.validators.ge(1)])
+    every: int = attrs.field(default=1, validator=validator(check_int, min=1))
+    dtype: str = attrs.field(default="float32", validator=validator(check_choice, choices=("float32", "float16")))
 
-    @every.validator
-    def _not_bool(self, attribute: attrs.Attribute, value: int) -> None:
-        if isinstance(value, bool):
-            msg = f"'every' must be an int, not a bool: {value!r}"
-            raise TypeError(msg)
-    dtype: str = attrs.field(default="float32", validator=attrs.validators.in_(("float32", "float16")))
+    def check_overflow(self, signal: str, stored: Any, source: Any = None) -> bool:
+        """Warn (:class:`Float16Overflow`) if values became inf when stored in float16.
+
+        ``run`` calls this on each batch of a float16 probe: values beyond ±65504 cannot be stored
+        in float16. With ``source`` (the float32 values), only infs that were finite there count.
+        Returns True when an overflow was found; does nothing for float32.
+        """
+        if self.dtype != "float16":
+            return False
+        import torch
+
+        inf = torch.isinf(torch.as_tensor(stored))
+        if source is not None:
+            inf &= torch.isfinite(torch.as_tensor(source).to(inf.device))
+        n = int(inf.sum())
+        if n == 0:
+            return False
+        warnings.warn(f"Probe(dtype='float16'): {n} value(s) of {signal!r} exceed ±{FLOAT16_MAX:g} and were "
+                      "stored as inf; record with dtype='float32'.", Float16Overflow, stacklevel=2)
+        return True
 
     def times(self, steps: int) -> np.ndarray:
         """Recorded time points for a run of ``steps`` steps (0..steps)."""

@@ -1,45 +1,34 @@
 """The :class:`Recording`: what ``run`` measured, as a labelled ``xarray.Dataset`` in netCDF4.
 
-Schema (DESIGN.md): ``latent(trial, time, unit)`` and/or ``data(trial, time, pixel)``; coords on
-``trial``: ``label``, ``source``, ``noise``, ``repeat``, ``mode``; provenance in ``attrs``. Files are
-netCDF4 with zlib compression and chunking, written through :class:`RecordingWriter` to a
-temporary name and renamed when complete, so an interrupted save never leaves a half file where a
-good one stood. ``run(..., out=path)`` streams batches through the same writer.
+The schema is DESIGN.md's "Recording schema": ``latent(trial, time, unit)`` and/or
+``data(trial, time, pixel)``; coords on ``trial``: ``label``, ``source``, ``noise``, ``repeat``,
+``mode``; every variable and coordinate with ``long_name`` and ``units``; provenance in ``attrs``
+(CF and ACDD global attributes, the stimulus as JSON). Files are netCDF4 with zlib compression,
+chunking and HDF5 ``fletcher32`` checksums, written through :class:`RecordingWriter` to a temporary
+name and renamed when complete, so an interrupted or failed save never leaves a half file where a
+good one stood, nor a temporary or an open handle. ``run(..., out=path)`` streams batches through
+the same writer. The file helpers live in :mod:`neurogen._netcdf`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from neurogen._version import __version__
 from neurogen._files import atomic_path
+from neurogen._netcdf import (CONVENTIONS, VARIABLES, RecordingError, base_attrs, cf_global_attrs, check_complevel,
+                              describe_variables, open_neurogen, release, write_error)
 
-__all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT"]
+__all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT", "base_attrs", "open_neurogen"]
 
 FORMAT = "neurogen-recording-1"
 _TRIAL_COORDS = ("label", "source", "noise")
 _SIGNAL_DIMS = {"latent": ("trial", "time", "unit"), "data": ("trial", "time", "pixel")}
-
-
-class RecordingError(ValueError):
-    """A file that is not a (complete) neurogen recording."""
-
-
-def base_attrs(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Provenance attrs every file carries: format, version, creation time, conventions."""
-    out = {"neurogen_format": FORMAT, "neurogen_version": __version__,
-           "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "Conventions": "CF-1.8"}
-    for k, v in (extra or {}).items():
-        out[k] = v if isinstance(v, (str, int, float, np.integer, np.floating)) else str(v)
-    return out
 
 
 class RecordingWriter:
@@ -49,15 +38,23 @@ class RecordingWriter:
     ----------
     path : path-like
     sizes : dict
-        Sizes of ``trial``, ``time`` and ``unit`` / ``pixel``.
+        Sizes of ``trial``, ``time`` and ``unit`` / ``pixel`` (a dim no signal uses is left out).
     coords : dict
-        ``time`` values and the per-trial coords.
+        ``time`` values and the per-trial coords (each needs a ``long_name`` in
+        :data:`neurogen._netcdf.VARIABLES`).
     signals : sequence of str
         Variables to create (``latent``, ``data``).
     attrs : dict
+        Global attributes (see :func:`neurogen._netcdf.base_attrs`).
     dtype : str
     complevel : int
-        zlib level (0 turns compression off).
+        zlib level in [0, 9] (0 turns compression off). Checksums are always written.
+
+    Notes
+    -----
+    Use it as a context manager, or call :meth:`close` (``ok=False`` on failure). Whatever fails
+    (a write, the final flush, disk full), the file is closed, the temporary removed and its space
+    freed, and the error is a one-line ``OSError`` naming ``path``.
     """
 
     def __init__(self, path: str | os.PathLike, sizes: Mapping[str, int], coords: Mapping[str, np.ndarray],
@@ -65,10 +62,29 @@ class RecordingWriter:
                  complevel: int = 1) -> None:
         import netCDF4
 
+        complevel = check_complevel(complevel)
+        bad = [s for s in signals if s not in _SIGNAL_DIMS]
+        if not signals or bad:
+            msg = f"signals must be names from {sorted(_SIGNAL_DIMS)}: {list(signals)!r}"
+            raise ValueError(msg)
+        unknown = [k for k in coords if k not in VARIABLES]
+        if unknown:
+            msg = f"coords {unknown} have no long_name in neurogen._netcdf.VARIABLES; neurogen writes {sorted(VARIABLES)}."
+            raise ValueError(msg)
         self.path = Path(path)
+        self._closed = False
         self._ctx = atomic_path(self.path)
         self._tmp = self._ctx.__enter__()
-        self._nc = netCDF4.Dataset(self._tmp, "w", format="NETCDF4")
+        try:
+            self._nc = netCDF4.Dataset(self._tmp, "w", format="NETCDF4")
+        except BaseException as err:
+            try:
+                self._ctx.__exit__(type(err), err, None)  # removes the temporary
+            except BaseException:  # noqa: S110 - atomic_path re-raises what we pass it
+                pass
+            if isinstance(err, Exception):
+                raise write_error(err, self.path) from err
+            raise
         try:
             self._define(sizes, coords, signals, attrs, dtype, complevel)
         except BaseException:
@@ -78,17 +94,20 @@ class RecordingWriter:
     def _define(self, sizes: Mapping[str, int], coords: Mapping[str, np.ndarray], signals: Sequence[str],
                 attrs: Mapping[str, Any], dtype: str, complevel: int) -> None:
         nc = self._nc
-        for dim, size in sizes.items():
-            nc.createDimension(dim, size)
+        used = {d for s in signals for d in _SIGNAL_DIMS[s]}
+        for dim in ("trial", "time", "unit", "pixel"):
+            if dim in used:
+                nc.createDimension(dim, sizes[dim])
         for name, values in coords.items():
             values = np.asarray(values)
             dim = "time" if name == "time" else "trial"
             if values.dtype == object or values.dtype.kind in "US":
-                var = nc.createVariable(name, str, (dim,))
+                var = nc.createVariable(name, str, (dim,), fletcher32=True)
                 var[:] = values.astype(object)
             else:
-                var = nc.createVariable(name, values.dtype, (dim,))
+                var = nc.createVariable(name, values.dtype, (dim,), fletcher32=True)
                 var[:] = values
+            var.setncatts(dict(zip(("long_name", "units"), VARIABLES[name])))
         tchunk = max(1, min(sizes["trial"], 256))
         trial_coords = " ".join(k for k in coords if k != "time")
         self._vars = {}
@@ -99,7 +118,8 @@ class RecordingWriter:
             dims = _SIGNAL_DIMS[sig]
             chunks = (tchunk, sizes["time"], sizes[dims[2]])
             var = nc.createVariable(sig, disk_dtype, dims, zlib=complevel > 0, complevel=max(complevel, 1),
-                                    shuffle=complevel > 0, chunksizes=chunks)
+                                    shuffle=complevel > 0, chunksizes=chunks, fletcher32=True)
+            var.setncatts(dict(zip(("long_name", "units"), VARIABLES[sig])))
             var.coordinates = trial_coords
             if disk_dtype != dtype:
                 var.neurogen_dtype = "float16"
@@ -108,24 +128,50 @@ class RecordingWriter:
 
     def write(self, signal: str, trials: slice, values: np.ndarray) -> None:
         """Write ``values`` (trials, time, features) for the trial range ``trials``."""
-        self._vars[signal][trials.start : trials.stop] = values
+        try:
+            self._vars[signal][trials.start : trials.stop] = values
+        except (RuntimeError, OSError) as err:
+            raise write_error(err, self.path) from err
 
     def close(self, ok: bool = True) -> Path:
-        """Finish the file; on ``ok`` rename it into place, else discard it."""
-        self._nc.close()
-        if ok:
-            self._ctx.__exit__(None, None, None)
-        else:
-            err = RuntimeError("recording aborted")
+        """Finish the file; on ``ok`` rename it into place, else discard it. Safe to call twice."""
+        if self._closed:
+            return self.path
+        self._closed = True
+        failure: BaseException | None = None
+        try:
+            self._nc.close()
+        except BaseException as err:  # HDF5 could not flush (disk full): free the temporary
+            failure = err
+            release(self._tmp)
             try:
-                self._ctx.__exit__(RuntimeError, err, None)
-            except RuntimeError:
+                self._nc.close()
+            except BaseException:  # noqa: S110 - the descriptor now points at /dev/null
                 pass
+        if ok and failure is None:
+            self._ctx.__exit__(None, None, None)
+            return self.path
+        err = failure or RuntimeError("recording aborted")
+        try:
+            self._ctx.__exit__(type(err), err, None)
+        except BaseException:  # noqa: S110 - atomic_path re-raises what we pass it
+            pass
+        if ok and failure is not None:
+            raise write_error(failure, self.path) from failure
         return self.path
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        self.close(ok=exc_type is None)
 
 
 class Recording:
     """Recorded repeated inference: an ``xarray.Dataset`` with neurogen's schema.
+
+    Every xarray idiom works on a recording in memory and on one loaded from a file (its
+    coordinates are in memory there too; only the signals are lazy).
 
     Attributes
     ----------
@@ -134,9 +180,11 @@ class Recording:
 
     Examples
     --------
-    >>> rec = run(Network.default(), Stimulus.from_dataset(load_mnist(), label=6, n=300),
-    ...           steps=80)  # doctest: +SKIP
+    >>> rec = run(Network.default(), Stimulus.from_dataset(load_mnist(), label=6, n=300,
+    ...           noise=[0.1, 0.2]), steps=80)  # doctest: +SKIP
     >>> rec.latent.sel(time=0)  # doctest: +SKIP
+    >>> rec.sel(trial=rec.dataset.noise == 0.2)  # doctest: +SKIP
+    >>> rec.latent.groupby("label").mean()  # doctest: +SKIP
     >>> rec.save("sixes.nc"); Recording.load("sixes.nc")  # doctest: +SKIP
     """
 
@@ -145,7 +193,8 @@ class Recording:
             msg = f"dataset must be an xarray.Dataset, got {type(dataset).__name__}."
             raise TypeError(msg)
         _validate(dataset, "dataset")
-        self.dataset = dataset
+        self.dataset = describe_variables(dataset, strict=False)
+        self.dataset.set_close(dataset.close)  # a copy: closing it closes the file behind it
 
     # ------------------------------------------------------------- views
     @property
@@ -181,8 +230,18 @@ class Recording:
         return x.coarsen(pixel=side).construct(pixel=("row", "col")).drop_vars("pixel", errors="ignore")
 
     def sel(self, **indexers: Any) -> Recording:
-        """Label-based selection returning a Recording (e.g. ``rec.sel(trial=rec.dataset.noise == 0.2)``)."""
-        return Recording(self.dataset.sel(**indexers))
+        """Label-based selection returning a Recording.
+
+        A boolean array along a dimension selects where it is true, e.g.
+        ``rec.sel(trial=rec.dataset.noise == 0.2)``.
+        """
+        positional = {}
+        for dim, idx in list(indexers.items()):
+            if getattr(idx, "dtype", None) is not None and idx.dtype == bool:
+                positional[dim] = np.flatnonzero(np.asarray(idx))
+                del indexers[dim]
+        ds = self.dataset.isel(**positional) if positional else self.dataset
+        return Recording(ds.sel(**indexers) if indexers else ds)
 
     def isel(self, **indexers: Any) -> Recording:
         """Position-based selection returning a Recording."""
@@ -192,11 +251,36 @@ class Recording:
         """Trials presented at noise fraction ``p``."""
         return Recording(self.dataset.isel(trial=np.flatnonzero(np.isclose(self.dataset.noise.values, p))))
 
-    def __repr__(self) -> str:
+    def groupby(self, group: Hashable, **kwargs: Any) -> Any:
+        """Group the trials by a coordinate, as ``xarray.Dataset.groupby`` (``rec.groupby("label").mean()``)."""
+        return self.dataset.groupby(group, **kwargs)
+
+    def _header(self) -> str:
         s = self.dataset.sizes
-        sig = ", ".join(v for v in self.dataset.data_vars)
+        sig = ", ".join(str(v) for v in self.dataset.data_vars)
         return (f"<Recording {s.get('trial', 0)} trials × {s.get('time', 0)} time points [{sig}] "
                 f"from {self.attrs.get('subject', '?')}>")
+
+    def __repr__(self) -> str:
+        ds, lines = self.dataset, [self._header()]
+        for name in ("label", "noise", "mode"):
+            if name in ds.coords and ds[name].size:
+                values = np.unique(np.asarray(ds[name].values))
+                shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values[:10].tolist())
+                lines.append(f"  {name}: {shown}{', …' if len(values) > 10 else ''}")
+        if "time" in ds.coords and ds.sizes.get("time"):
+            lines.append(f"  time: {int(ds.time[0])}..{int(ds.time[-1])}")
+        for dim in ("unit", "pixel"):
+            if dim in ds.sizes:
+                lines.append(f"  {dim}s: {ds.sizes[dim]}")
+        if ds.encoding.get("source"):
+            lines.append(f"  file: {ds.encoding['source']}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p><b>{html.escape(self._header())}</b></p>" + self.dataset._repr_html_()
 
     # ------------------------------------------------------------- files
     def close(self) -> None:
@@ -210,34 +294,45 @@ class Recording:
         self.close()
 
     def save(self, path: str | os.PathLike, complevel: int = 1) -> Path:
-        """Write netCDF4 (zlib, chunked) atomically; return the path."""
+        """Write netCDF4 (zlib, chunked, fletcher32 checksums) atomically; return the path."""
         ds = self.dataset
+        signals = [v for v in ("latent", "data") if v in ds]
         sizes = {d: ds.sizes[d] for d in ("trial", "time", "unit", "pixel") if d in ds.sizes}
         coords = {"time": ds.time.values}
         coords.update({k: ds[k].values for k in ds.coords if k != "time" and ds[k].dims == ("trial",)})
-        signals = [v for v in ("latent", "data") if v in ds]
         dtype = str(ds[signals[0]].dtype)
-        w = RecordingWriter(path, sizes, coords, signals, ds.attrs, dtype=dtype, complevel=complevel)
-        try:
+        # a recording of an older version gains the attributes it lacks (its own are kept)
+        attrs = {**cf_global_attrs("neurogen recording"), **ds.attrs, "Conventions": CONVENTIONS}
+        with RecordingWriter(path, sizes, coords, signals, attrs, dtype=dtype, complevel=complevel) as w:
             for sig in signals:
                 for start in range(0, sizes["trial"], 1024):
                     sl = slice(start, min(start + 1024, sizes["trial"]))
                     w.write(sig, sl, ds[sig].isel(trial=sl).values)
-        except BaseException:
-            w.close(ok=False)
-            raise
-        return w.close()
+        return w.path
 
     @classmethod
     def load(cls, path: str | os.PathLike, lazy: bool | None = None) -> Recording:
-        """Open a recording (dask-backed when dask is installed and ``lazy`` is not False).
+        """Open a recording: coordinates in memory, signals lazy.
+
+        Parameters
+        ----------
+        lazy : bool, optional
+            ``None``: signals dask-backed when dask is installed (else read on first access);
+            ``False``: everything read into memory now and the file closed.
 
         Raises
         ------
         RecordingError
-            For a missing, truncated or foreign file.
+            For a missing, truncated, foreign or corrupt file (a variable that fails its
+            checksum is named, when it is read).
         """
-        return cls(open_neurogen(path, lazy=lazy, kind="recording"))
+        ds = open_neurogen(path, lazy=lazy, kind="recording")
+        ds.encoding["source"] = str(path)
+        try:
+            return cls(ds)
+        except RecordingError as err:
+            ds.close()
+            raise RecordingError(str(err).replace("dataset:", f"{path}:", 1)) from None
 
     @classmethod
     def concat(cls, recordings: Sequence[Recording]) -> Recording:
@@ -251,48 +346,25 @@ class Recording:
             raise ValueError(msg)
         return cls(xr.concat([r.dataset for r in recordings], dim="trial", combine_attrs="override"))
 
+    # ------------------------------------------------------------- other formats
+    def to_nwb(self, path: str | os.PathLike, **kwargs: Any) -> Path:
+        """Write an NWB file (see :func:`neurogen.nwb.to_nwb`; needs ``neurogen[nwb]``)."""
+        from neurogen.nwb import to_nwb
 
-def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str = "recording") -> xr.Dataset:
-    """Open a neurogen netCDF file with checks; shared by recordings and concept hierarchies."""
-    path = Path(path)
-    if not path.is_file():
-        msg = f"{path}: file not found."
-        raise RecordingError(msg)
-    chunks = None
-    if lazy is not False:
-        try:
-            import dask  # noqa: F401
+        return to_nwb(self, path, **kwargs)
 
-            chunks = {}
-        except ImportError:
-            if lazy:
-                msg = "lazy=True needs dask: pip install 'neurogen[lazy]'."
-                raise ImportError(msg) from None
-    try:
-        ds = xr.open_dataset(path, engine="netcdf4", chunks=chunks)
-    except Exception as err:
-        msg = f"{path}: not a readable netCDF4 {kind} (truncated or foreign file?): {err}"
-        raise RecordingError(msg) from err
-    if not str(ds.attrs.get("neurogen_format", "")).startswith("neurogen-"):
-        ds.close()
-        msg = f"{path}: not a neurogen {kind} (no 'neurogen_format' attribute)."
-        raise RecordingError(msg)
-    opened = ds
-    if "mode" in ds.coords:
-        ds = ds.assign_coords(mode=ds["mode"].astype(str))
-    for name in [v for v in ds.data_vars if ds[v].attrs.get("neurogen_dtype") == "float16"]:
-        var = ds[name].astype(np.float16)
-        var.attrs.pop("neurogen_dtype")
-        ds[name] = var
-    if ds is not opened:  # derived datasets lose the file handle's closer otherwise
-        ds.set_close(opened.close)
-    if kind == "recording":
-        try:
-            _validate(ds, str(path))
-        except RecordingError:
-            ds.close()
-            raise
-    return ds
+    @classmethod
+    def from_nwb(cls, path: str | os.PathLike) -> Recording:
+        """Read a recording back from an NWB file written by :meth:`to_nwb`."""
+        from neurogen.nwb import from_nwb
+
+        return from_nwb(path)
+
+    def to_pynapple(self) -> Any:
+        """pynapple objects of this recording (see :func:`neurogen.nwb.to_pynapple`)."""
+        from neurogen.nwb import to_pynapple
+
+        return to_pynapple(self)
 
 
 def _validate(ds: xr.Dataset, where: str) -> None:

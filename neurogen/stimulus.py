@@ -1,27 +1,59 @@
 """What is presented to the subject: clean images, corrupted by pixel swap, as seeded trials.
 
-This module owns :class:`PixelSwap` (each pixel selected independently with probability p;
-``mode="invert"``, the default, sets x → 1 − x on the selected pixels, the reading that reproduces
-the paper's figures; ``mode="permute"`` shuffles the selected intensities among themselves) and
-:class:`Stimulus` (which clean images, how many repeats under independent noise, over which noise
-fractions). Trial ``i``'s corruption is drawn from a generator seeded by ``(seed, i)``, so a trial's
-input does not depend on how trials are batched.
+This module owns :class:`PixelSwap` (each pixel selected independently with probability p, then
+one of four readings of the paper's "the image intensities of the selected pixels were swapped":
+``invert``, the default, sets x → 1 − x; ``permute`` shuffles the selected intensities among
+themselves; ``uniform`` gives each selected pixel an intensity drawn from U(0, 1); ``salt_pepper``
+sets each selected pixel to 0 or 1 with equal probability), :class:`Stimulus` (which clean images,
+how many repeats under independent noise, over which noise fractions) and :func:`noise_grid`
+(``start:stop:step`` grids, counted before they are made). Trial ``i``'s corruption is drawn from a
+generator seeded by ``(seed, i)``, so a trial's input does not depend on how trials are batched.
+
+Requests are bounded: a grid beyond :data:`~neurogen._checks.MAX_NOISE_LEVELS` levels or a
+stimulus beyond :data:`~neurogen._checks.MAX_TRIALS` trials is refused unless ``force=True``.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterator, Sequence
 
 import attrs
 import numpy as np
 
+from neurogen._checks import (MAX_NOISE_LEVELS, MAX_TRIALS, check_choice, check_int, check_int_array,
+                              check_number, check_seed, validator)
 from neurogen.data import Digits
 
-__all__ = ["PixelSwap", "Stimulus", "MODES"]
+__all__ = ["PixelSwap", "Stimulus", "MODES", "noise_grid"]
 
-MODES = ("invert", "permute")
+MODES = ("invert", "permute", "uniform", "salt_pepper")
+
+
+def noise_grid(start: float, stop: float, step: float, *, force: bool = False) -> list[float]:
+    """Noise fractions ``start, start + step, …, stop`` (stop included), rounded to 10 digits.
+
+    The number of levels is computed before any list is made: more than
+    :data:`~neurogen._checks.MAX_NOISE_LEVELS` is refused unless ``force=True`` (a grid like
+    ``0:1:1e-9`` would otherwise take all memory).
+
+    Examples
+    --------
+    >>> noise_grid(0.0, 0.2, 0.1)
+    [0.0, 0.1, 0.2]
+    """
+    start = check_number("start", start, min=0.0, max=1.0)
+    stop = check_number("stop", stop, min=0.0, max=1.0)
+    step = check_number("step", step, min=0.0, open_min=True)
+    if stop < start:
+        msg = f"'stop' must be >= start ({start}): {stop}"
+        raise ValueError(msg)
+    count = math.floor((stop - start) / step + 0.5) + 1
+    if count > MAX_NOISE_LEVELS and not force:
+        msg = (f"the noise grid {start:g}:{stop:g}:{step:g} has {count:,} levels, more than the limit "
+               f"of {MAX_NOISE_LEVELS:,}; use a larger step, or force=True (--force) if you mean it.")
+        raise ValueError(msg)
+    return np.round(np.arange(count) * step + start, 10).clip(max(start, 0.0), stop).tolist()
 
 
 def _as_fractions(value: float | Sequence[float]) -> tuple[float, ...]:
@@ -48,40 +80,60 @@ class PixelSwap:
     p : float or sequence of float
         Noise fraction(s): each of the 784 pixels is selected independently with probability p.
         Several values make a sweep (every source image is presented at every p).
-    mode : {"invert", "permute"}
+    mode : {"invert", "permute", "uniform", "salt_pepper"}
         ``"invert"`` (default): x → 1 − x on the selected pixels. ``"permute"``: the selected
         intensities are shuffled among the selected positions (the multiset of intensities is kept).
+        ``"uniform"``: each selected pixel takes an intensity drawn from U(lo, hi).
+        ``"salt_pepper"``: each selected pixel is set to lo or hi with equal probability.
     bounds : (float, float)
         The value range (lo, hi); ``invert`` maps x → lo + hi − x. ``(0, 1)`` for images,
         ``(-1, 1)`` for ±1 units (invert flips the sign).
     """
 
     p: tuple[float, ...] = attrs.field(default=(0.2,), converter=_as_fractions, validator=_check_fractions)
-    mode: str = attrs.field(default="invert", validator=attrs.validators.in_(MODES))
+    mode: str = attrs.field(default="invert", validator=validator(check_choice, choices=MODES))
     bounds: tuple[float, float] = attrs.field(default=(0.0, 1.0), converter=tuple)
 
     @bounds.validator
     def _check_bounds(self, attribute: attrs.Attribute, value: tuple[float, float]) -> None:
-        if len(value) != 2 or not value[0] < value[1]:
-            msg = f"'bounds' must be (lo, hi) with lo < hi: {value!r}"
+        if len(value) != 2 or not all(isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v)
+                                      for v in value) or not value[0] < value[1]:
+            msg = f"'bounds' must be (lo, hi) with finite lo < hi: {value!r}"
             raise ValueError(msg)
 
     def corrupt(self, image: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
         """Return a corrupted copy of one image (or a batch along the first axis) at fraction ``p``."""
         x = np.array(image, dtype=np.float32, copy=True)
         flat = x.reshape(-1, x.shape[-1])
+        lo, hi = self.bounds
         for row in flat:
             mask = rng.random(row.shape[0]) < p
             if self.mode == "invert":
-                row[mask] = (self.bounds[0] + self.bounds[1]) - row[mask]
-            else:
+                row[mask] = (lo + hi) - row[mask]
+            elif self.mode == "permute":
                 row[mask] = rng.permutation(row[mask])
+            elif self.mode == "uniform":
+                row[mask] = lo + (hi - lo) * rng.random(int(mask.sum()))
+            else:  # salt_pepper
+                row[mask] = np.where(rng.random(int(mask.sum())) < 0.5, lo, hi)
         return x
 
     def __str__(self) -> str:
         ps = ", ".join(f"{v:g}" for v in self.p)
         extra = "" if self.bounds == (0.0, 1.0) else f", bounds={self.bounds}"
         return f"PixelSwap(p=[{ps}], mode={self.mode!r}{extra})"
+
+
+def _as_images(value: object) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float32)
+    if arr.ndim != 2 or len(arr) == 0 or arr.shape[1] == 0:
+        msg = f"images must be a non-empty (sources, features) array, got shape {arr.shape}."
+        raise ValueError(msg)
+    n_bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if n_bad:
+        msg = f"'images' must be finite; they hold NaN or inf at {n_bad} position(s)."
+        raise ValueError(msg)
+    return arr
 
 
 @attrs.frozen(eq=False)
@@ -101,22 +153,51 @@ class Stimulus:
     repeats : int
         Presentations of each source image under independent noise.
     seed : int
+    force : bool
+        Allow more than :data:`~neurogen._checks.MAX_TRIALS` trials.
+
+    Raises
+    ------
+    ValueError
+        Images empty, NaN/inf, or outside the noise bounds; negative labels or sources (digit
+        labels beyond 9); too many trials.
+    TypeError
+        Float labels, sources, repeats or seed (never truncated).
     """
 
-    images: np.ndarray = attrs.field(repr=False, converter=lambda a: np.asarray(a, dtype=np.float32))
-    labels: np.ndarray = attrs.field(repr=False, converter=lambda a: np.asarray(a, dtype=np.int64))
-    sources: np.ndarray = attrs.field(repr=False, converter=lambda a: np.asarray(a, dtype=np.int64))
-    noise: PixelSwap = attrs.field(factory=PixelSwap, validator=attrs.validators.instance_of(PixelSwap))
-    repeats: int = attrs.field(default=1, converter=operator.index, validator=attrs.validators.ge(1))
-    seed: int = attrs.field(default=0, converter=operator.index)
+    images: np.ndarray = attrs.field(repr=False, converter=_as_images)
+    labels: np.ndarray = attrs.field(repr=False, converter=lambda a: check_int_array("labels", a, min=0))
+    sources: np.ndarray = attrs.field(repr=False, converter=lambda a: check_int_array("sources", a, min=0))
+    noise: PixelSwap = attrs.field(factory=PixelSwap)
+    repeats: int = attrs.field(default=1, validator=validator(check_int, min=1))
+    seed: int = attrs.field(default=0, validator=validator(check_seed))
     description: str = ""
+    force: bool = attrs.field(default=False, repr=False, kw_only=True)
+
+    @noise.validator
+    def _check_noise(self, attribute: attrs.Attribute, value: PixelSwap) -> None:
+        if not isinstance(value, PixelSwap):
+            msg = f"'noise' must be a PixelSwap, got {type(value).__name__}."
+            raise TypeError(msg)
 
     def __attrs_post_init__(self) -> None:
-        if self.images.ndim != 2 or len(self.images) == 0:
-            msg = f"images must be a non-empty (sources, features) array, got shape {self.images.shape}."
-            raise ValueError(msg)
         if not (len(self.labels) == len(self.sources) == len(self.images)):
             msg = "images, labels and sources must have the same length."
+            raise ValueError(msg)
+        if self.images.shape[1] == 784 and self.labels.max() > 9:
+            msg = f"'labels' of 784-pixel digit images must be in [0, 9]: {sorted(set(self.labels[self.labels > 9].tolist()))[:10]}"
+            raise ValueError(msg)
+        if any(p > 0 for p in self.noise.p):
+            lo, hi = self.noise.bounds
+            amin, amax = float(self.images.min()), float(self.images.max())
+            if amin < lo or amax > hi:
+                msg = (f"'images' must lie within the noise bounds [{lo:g}, {hi:g}] (pixel swap assumes "
+                       f"it); their values span [{amin:g}, {amax:g}].")
+                raise ValueError(msg)
+        if self.n_trials > MAX_TRIALS and not self.force:
+            msg = (f"the stimulus has {self.n_trials:,} trials ({len(self.noise.p):,} noise levels × "
+                   f"{len(self.images):,} images × {self.repeats} repeats), more than the limit of "
+                   f"{MAX_TRIALS:,}; narrow it, or pass force=True (--force) if you mean it.")
             raise ValueError(msg)
 
     @classmethod
@@ -131,6 +212,7 @@ class Stimulus:
         mode: str | None = None,
         repeats: int = 1,
         seed: int = 0,
+        force: bool = False,
     ) -> Stimulus:
         """Choose clean images from ``data`` and how they are corrupted.
 
@@ -145,9 +227,11 @@ class Stimulus:
             Explicit positions in ``data`` (exclusive with ``label``/``n``).
         noise : PixelSwap or float or list of float
             The corruption; a number or list gives ``PixelSwap(noise, mode=mode or "invert")``.
-        mode : {"invert", "permute"}, optional
+        mode : {"invert", "permute", "uniform", "salt_pepper"}, optional
         repeats : int
         seed : int
+        force : bool
+            Allow more than :data:`~neurogen._checks.MAX_TRIALS` trials.
 
         Examples
         --------
@@ -156,6 +240,8 @@ class Stimulus:
         if not isinstance(data, Digits):
             msg = f"data must be a neurogen.data.Digits, got {type(data).__name__}."
             raise TypeError(msg)
+        seed = check_seed("seed", seed)
+        repeats = check_int("repeats", repeats, min=1)
         if not isinstance(noise, PixelSwap):
             noise = PixelSwap(noise, mode=mode or "invert")
         elif mode is not None and mode != noise.mode:
@@ -164,10 +250,10 @@ class Stimulus:
             if label is not None or n is not None:
                 msg = "give either indices= or label=/n=, not both."
                 raise ValueError(msg)
-            idx = np.asarray(indices, dtype=np.int64)
-            if idx.size == 0:
+            if np.size(indices) == 0:
                 msg = "indices selects no images."
                 raise ValueError(msg)
+            idx = check_int_array("indices", indices)
             if idx.min() < 0 or idx.max() >= len(data):
                 msg = f"indices must lie in [0, {len(data) - 1}]."
                 raise ValueError(msg)
@@ -179,7 +265,7 @@ class Stimulus:
             raise ValueError(msg)
         desc = f"{data.name}: label={label!r}, n={n!r}, indices={'given' if indices is not None else None}"
         return cls(chosen.images, chosen.labels, chosen.index, noise=noise, repeats=repeats,
-                   seed=seed, description=desc)
+                   seed=seed, description=desc, force=force)
 
     # ---------------------------------------------------------------- trials
 

@@ -3,7 +3,8 @@
 This module owns :func:`sweep` (map a function over a grid of configurations on a dask.distributed
 cluster — a local process cluster by default, any scheduler when given), :func:`expand` (a grid or
 a list of configurations → the task list), :func:`config_key` (a configuration's stable name) and
-the ``neurogen sweep`` command (:func:`main`, :func:`add_arguments`, :func:`run_args`).
+the named tasks the ``neurogen sweep`` command runs (:data:`TASKS`, :func:`sweep_task`; the
+command's argument parsing lives in :mod:`neurogen.cli`).
 
 Fault tolerance, in three layers:
 
@@ -18,7 +19,6 @@ Fault tolerance, in three layers:
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import importlib
@@ -41,13 +41,13 @@ import numpy as np
 
 from neurogen._files import atomic_path
 
-__all__ = ["sweep", "expand", "config_key", "parse_grid", "TASKS", "main", "add_arguments", "run_args"]
+__all__ = ["sweep", "expand", "config_key", "TASKS", "sweep_task", "task_function", "task_parameters"]
 
 _FORMAT = "neurogen-sweep-result-1"
 _RESERVED = ("error", "task_seconds")
 log = logging.getLogger(__name__)
 
-#: Task functions ``neurogen sweep --study NAME`` can run ("module:function").
+#: Task functions ``neurogen sweep --task NAME`` can run ("module:function").
 TASKS = {"train_elbo": "neurogen.evaluation:train_elbo"}
 
 
@@ -422,89 +422,52 @@ def _coord(values: list[Any]) -> np.ndarray:
     return np.asarray([json.dumps(v) if isinstance(v, list) else str(v) for v in values], dtype=object)
 
 
-# ------------------------------------------------------------------------------------ command line
+# ------------------------------------------------------------------------------------ named tasks
 
 
-def _value(text: str) -> Any:
-    for kind in (int, float):
-        with contextlib.suppress(ValueError):
-            return kind(text)
-    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
-
-
-def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
-    """``["n_latent=2,5,10", "lr=1e-3"]`` → ``{"n_latent": [2, 5, 10], "lr": [0.001]}``."""
-    grid: dict[str, list[Any]] = {}
-    for item in items:
-        name, sep, values = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier() or not values.strip():
-            msg = f"--grid must be NAME=V1,V2,..., got {item!r}."
-            raise ValueError(msg)
-        if name in grid:
-            msg = f"--grid gives {name!r} twice."
-            raise ValueError(msg)
-        grid[name] = [_value(v.strip()) for v in values.split(",") if v.strip()]
-    if not grid:
-        msg = "give at least one --grid NAME=V1,V2,..."
+def task_function(task: str) -> Callable[..., Mapping[str, Any]]:
+    """The function behind a name of :data:`TASKS` (``"train_elbo"``)."""
+    if task not in TASKS:
+        msg = f"'task' must be one of {sorted(TASKS)}: {task!r}"
         raise ValueError(msg)
-    return grid
+    module, _, name = TASKS[task].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``neurogen sweep`` options, added to ``p``."""
-    p.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
-                   help="a parameter and its values; repeat for a cartesian product")
-    p.add_argument("--study", default="train_elbo", choices=sorted(TASKS), help="the task to run")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (train_elbo)")
-    p.add_argument("--out", required=True, help="folder of the per-task result files and sweep.nc")
-    p.add_argument("--scheduler", default=None, help="dask scheduler address (default: a local cluster)")
-    p.add_argument("--workers", type=int, default=None, help="local cluster workers (default: one per CPU)")
-    p.add_argument("--retries", type=int, default=2, help="reruns of a task whose worker died")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="a constant passed to every task, e.g. --set n_train=10000")
+def task_parameters(task: str) -> list[str]:
+    """The parameters a named task takes from a grid or as constants (its keyword-only ones)."""
+    fn = task_function(task)
+    return [n for n, q in inspect.signature(fn).parameters.items() if q.kind is q.KEYWORD_ONLY and n != "data"]
 
 
-def run_args(a: argparse.Namespace) -> int:
-    """Run the sweep ``a`` describes; write ``OUT/sweep.nc``; 0 if every task succeeded, else 1."""
-    module, _, name = TASKS[a.study].partition(":")
-    fn = getattr(importlib.import_module(module), name)
-    const: dict[str, Any] = {}
-    for item in a.set:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip().isidentifier():
-            msg = f"--set must be NAME=VALUE, got {item!r}."
-            raise ValueError(msg)
-        const[key.strip()] = _value(value.strip())
-    if a.epochs is not None:
-        const["epochs"] = a.epochs
-    grid = parse_grid(a.grid)
-    params = [n for n, q in inspect.signature(fn).parameters.items()
-              if q.kind is q.KEYWORD_ONLY and n != "data"]
+def sweep_task(task: str, grid: Mapping[str, Sequence[Any]], out: str | os.PathLike, *,
+               constants: Mapping[str, Any] | None = None, client: Any = None, retries: int = 2,
+               n_workers: int | None = None, progress: bool | None = None) -> Any:
+    """Run the named ``task`` over ``grid`` with :func:`sweep`; also write ``out/sweep.nc``.
+
+    Parameters
+    ----------
+    task : str
+        A key of :data:`TASKS`.
+    grid, constants
+        As for :func:`sweep`; every name must be one of :func:`task_parameters`.
+    out, client, retries, n_workers, progress
+        As for :func:`sweep`.
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`sweep`'s result (``error`` as strings), as written to ``out/sweep.nc``.
+    """
+    fn = task_function(task)
+    params = task_parameters(task)
+    const = dict(constants or {})
     unknown = sorted((set(grid) | set(const)) - set(params))
     if unknown:
-        msg = f"--study {a.study} has no parameter(s) {unknown}; choose from {params}."
+        msg = f"task {task} has no parameter(s) {unknown}; choose from {params}."
         raise ValueError(msg)
-    ds = sweep(grid, fn, a.scheduler, a.out, retries=a.retries, constants=const,
-               n_workers=a.workers, progress=None)
-    path = Path(a.out) / "sweep.nc"
+    ds = sweep(grid, fn, client, out, retries=retries, constants=const, n_workers=n_workers, progress=progress)
     ds = ds.assign(error=ds["error"].astype(str))
-    with atomic_path(path) as tmp:
+    with atomic_path(Path(out) / "sweep.nc") as tmp:
         ds.to_netcdf(tmp, engine="netcdf4")
-    print(ds.drop_vars(["error"]).to_dataframe().to_string())
-    for e in json.loads(ds.attrs["errors"]):
-        print(f"FAILED {e['config']}: {e['error']}")
-    print(f"{ds.attrs['n_run']} run, {ds.attrs['n_resumed']} resumed, {ds.attrs['n_failed']} failed "
-          f"→ {path}")
-    return 1 if ds.attrs["n_failed"] else 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m neurogen.sweep --grid n_latent=2,5,10 --epochs 10 --out DIR``."""
-    p = argparse.ArgumentParser(prog="neurogen sweep", description=__doc__.splitlines()[0])
-    add_arguments(p)
-    return run_args(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return ds

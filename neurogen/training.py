@@ -5,6 +5,12 @@ This module owns :class:`Schedule` (Adam with a stepwise learning rate; the pape
 bit-identically on CPU, keeps named epochs' checkpoints) and the ``TrainingLog`` it returns (an
 ``xarray.Dataset`` over ``epoch``).
 
+Resume is strict: ``last.pt`` records the run's settings (seed, batch size, epochs, schedule, the
+data's name, sha256, size and selection, the network config), and a resume that asks for other
+settings is refused with :class:`ResumeMismatch` naming the field (``force=True`` starts over).
+Training refuses non-finite data and stops with :class:`TrainingDiverged` when the ELBO or the
+weights stop being finite (``last.pt`` keeps the last good epoch).
+
 Reproducibility: every epoch draws its shuffle and its reparameterisation noise from a generator
 seeded by ``(seed, epoch)``, so an epoch's work depends only on the weights and optimizer state at
 its start. Resuming from the last completed epoch therefore gives the same weights as an
@@ -13,11 +19,13 @@ uninterrupted run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import platform
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,19 +36,30 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from neurogen._version import __version__
+from neurogen._checkpoint import CheckpointError, check_state_dict, load_payload, tensors_sha256
+from neurogen._checks import check_int, check_number, check_seed, check_unit_interval
 from neurogen._files import atomic_path
+from neurogen._version import __version__
 from neurogen.data import Digits
 from neurogen.device import resolve_device
-from neurogen.network import CheckpointError, Network
+from neurogen.network import Network
 
-__all__ = ["Schedule", "train", "check_arguments", "TrainingInterrupted"]
+__all__ = ["Schedule", "train", "check_arguments", "TrainingInterrupted", "TrainingDiverged",
+           "ResumeMismatch"]
+
+_STATE_FORMAT = "neurogen-training-state"
 
 
 def _rates(instance: object, attribute: attrs.Attribute, value: tuple[float, ...]) -> None:
-    if len(value) == 0 or any(not (math.isfinite(r) and r > 0) for r in value):
+    if len(value) == 0:
         msg = f"'{attribute.name}' must be a non-empty sequence of positive learning rates: {value!r}"
         raise ValueError(msg)
+    for i, r in enumerate(value):
+        try:
+            check_number(f"{attribute.name}[{i}]", r, min=0.0, open_min=True)
+        except (TypeError, ValueError) as err:
+            msg = f"'{attribute.name}' must be a non-empty sequence of positive learning rates: {err}"
+            raise type(err)(msg) from None
 
 
 @attrs.frozen
@@ -67,6 +86,14 @@ class TrainingInterrupted(RuntimeError):
     """Raised by the test hook to simulate a crash mid-epoch."""
 
 
+class TrainingDiverged(ValueError):
+    """The ELBO or the weights became NaN or infinite; ``last.pt`` keeps the last good epoch."""
+
+
+class ResumeMismatch(ValueError):
+    """``resume=True`` asked for other settings than those of the checkpoint it would continue."""
+
+
 def _epoch_generator(seed: int, epoch: int, device: torch.device) -> torch.Generator:
     g = torch.Generator(device=device)
     g.manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0] >> 1))
@@ -89,19 +116,89 @@ def check_arguments(epochs: int, batch_size: int, keep: Sequence[int] = ()) -> N
 
     Raises
     ------
+    TypeError
+        A non-int ``epochs`` / ``batch_size`` (a float or bool too).
     ValueError
-        For a non-positive or non-int ``epochs`` / ``batch_size``, or ``keep`` epochs outside
-        [1, epochs].
+        ``epochs`` / ``batch_size`` below 1, or ``keep`` epochs outside [1, epochs].
     """
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            msg = f"'{name}' must be a positive int: {value!r}"
-            raise ValueError(msg)
+    check_int("epochs", epochs, min=1)
+    check_int("batch_size", batch_size, min=1)
     bad_keep = [k for k in keep if isinstance(k, bool) or not isinstance(k, (int, np.integer))
                 or not 1 <= k <= epochs]
     if bad_keep:
         msg = f"'keep' epochs must be ints in [1, {epochs}]: {bad_keep}"
         raise ValueError(msg)
+
+
+def _settings(network: Network, data: Digits, epochs: int, batch_size: int, schedule: Schedule,
+              seed: int) -> dict[str, Any]:
+    """What a resume must match: the run's settings and which data (by content and selection)."""
+    selection = hashlib.sha256(np.ascontiguousarray(data.index).tobytes()
+                               + np.ascontiguousarray(data.labels).tobytes()).hexdigest()
+    return {"seed": seed, "batch_size": batch_size, "epochs": epochs, "schedule": list(schedule.rates),
+            "data": data.name, "data_sha256": data.sha256, "n_train": len(data),
+            "data_selection_sha256": selection, "config": attrs.asdict(network.config)}
+
+
+def _differences(stored: dict[str, Any], asked: dict[str, Any]) -> list[str]:
+    out = []
+    for key, value in asked.items():
+        if key not in stored:
+            continue
+        old = stored[key]
+        if key == "data" and stored.get("data_sha256") and stored["data_sha256"] == asked["data_sha256"]:
+            continue  # the same file read from another folder
+        if old != value:
+            out.append(f"{key} (checkpoint {old!r}, asked {value!r})")
+    return out
+
+
+def _read_state(last: Path, network: Network, settings: dict[str, Any]) -> dict[str, Any]:
+    """Read ``last.pt`` (verified, ``weights_only``), refuse other settings, return the state."""
+    try:
+        state, _ = load_payload(last, what="training checkpoint")
+        if not isinstance(state, dict) or not {"network", "optimizer", "epoch", "log"} <= set(state):
+            msg = f"{last}: not a neurogen training checkpoint (no network/optimizer/epoch/log)."
+            raise CheckpointError(msg)
+        if "format" in state:  # written since format version 2: tagged and hashed
+            if state["format"] != _STATE_FORMAT:
+                msg = f"{last}: not a neurogen training checkpoint (format {state['format']!r})."
+                raise CheckpointError(msg)
+            if tensors_sha256({"network": state["network"], "optimizer": state["optimizer"]}) != state.get(
+                    "tensors_sha256"):
+                msg = f"{last}: its tensors do not match their stored sha256 (changed or damaged)."
+                raise CheckpointError(msg)
+        stored = json.loads(state["settings"]) if "settings" in state else None
+    except CheckpointError as err:
+        text = str(err).removeprefix(f"{last}: ")
+        msg = f"{last}: cannot resume from this checkpoint: {text}"
+        raise CheckpointError(msg) from err
+    except (TypeError, ValueError) as err:
+        msg = f"{last}: cannot resume from this checkpoint: its settings are not valid JSON ({err})."
+        raise CheckpointError(msg) from err
+    if stored is not None:
+        diff = _differences(stored, settings)
+        if diff:
+            msg = (f"{last}: cannot resume: this run's settings differ from the checkpoint's: "
+                   f"{'; '.join(diff)}. Resume with the checkpoint's settings, or pass force=True "
+                   "(`neurogen train --resume --force`) to start over.")
+            raise ResumeMismatch(msg)
+    try:
+        check_state_dict(last, state["network"], Network.expected_shapes(network.config),
+                         what="training checkpoint")
+    except CheckpointError as err:
+        text = str(err).removeprefix(f"{last}: ")
+        msg = f"{last}: cannot resume from this checkpoint: {text}"
+        raise CheckpointError(msg) from err
+    return state
+
+
+def _check_finite(network: Network, epoch: int, where: str) -> None:
+    for name, t in network.state_dict().items():
+        if not bool(torch.isfinite(t).all()):
+            msg = (f"training diverged: {name} holds NaN or inf {where} (epoch {epoch}); lower the "
+                   "learning rate or check the data. The checkpoint keeps the last good epoch.")
+            raise TrainingDiverged(msg)
 
 
 def train(
@@ -115,6 +212,7 @@ def train(
     test_data: Digits | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
+    force: bool = False,
     keep: Sequence[int] = (),
     device: str | torch.device = "auto",
     progress: bool | None = None,
@@ -141,7 +239,12 @@ def train(
         Where ``last.pt`` (weights + optimizer + log, rewritten atomically after every epoch) and the
         kept checkpoints ``epoch-NNNN.pt`` go.
     resume : bool
-        Continue from ``checkpoint_dir/last.pt`` if it exists.
+        Continue from ``checkpoint_dir/last.pt`` if it exists. Its settings (seed, batch size,
+        epochs, schedule, data and selection, config) must be this call's, else
+        :class:`ResumeMismatch` names the field that differs.
+    force : bool
+        With ``resume``: start over (with a warning) when ``last.pt`` cannot be continued, because
+        its settings differ or it is damaged; it is overwritten after the first epoch.
     keep : sequence of int
         1-based epochs whose network checkpoints are kept (e.g. ``(1, 2, 5, 10, 25, 50, 100)``).
     device : {"auto", "cpu", "cuda"}
@@ -153,6 +256,17 @@ def train(
     xarray.Dataset
         The training log over dim ``epoch`` (1-based): ``train_elbo``, ``test_elbo`` (nats per
         image), ``learning_rate``, ``seconds``.
+
+    Raises
+    ------
+    ResumeMismatch
+        ``resume=True`` with other settings than the checkpoint's (and not ``force``).
+    CheckpointError
+        ``last.pt`` is damaged, foreign or unsafe.
+    TrainingDiverged
+        The ELBO or the weights became NaN/inf.
+    ValueError, TypeError
+        Bad arguments, or data with NaN/inf or values outside [0, 1].
     """
     if not isinstance(network, Network):
         msg = f"network must be a Network, got {type(network).__name__}."
@@ -161,28 +275,46 @@ def train(
         msg = f"data must be a neurogen.data.Digits, got {type(data).__name__}."
         raise TypeError(msg)
     check_arguments(epochs, batch_size, keep)
+    seed = check_seed("seed", seed)
     if resume and checkpoint_dir is None:
         msg = "resume=True needs checkpoint_dir= (where last.pt was written)."
         raise ValueError(msg)
-    schedule = schedule or Schedule()
+    schedule = Schedule() if schedule is None else schedule
+    if not isinstance(schedule, Schedule):
+        msg = f"schedule must be a neurogen.training.Schedule, got {type(schedule).__name__}."
+        raise TypeError(msg)
+    check_unit_interval("data.images", data.images)
+    if test_data is not None:
+        if not isinstance(test_data, Digits):
+            msg = f"test_data must be a neurogen.data.Digits, got {type(test_data).__name__}."
+            raise TypeError(msg)
+        check_unit_interval("test_data.images", test_data.images)
     dev = resolve_device(device)
+    settings = _settings(network, data, epochs, batch_size, schedule, seed)
+    ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    last = ckdir / "last.pt" if ckdir is not None else None
+    state = None
+    if resume and last is not None and last.exists():
+        try:
+            state = _read_state(last, network, settings)  # before the network is touched
+        except (ResumeMismatch, CheckpointError) as err:
+            if not force:
+                raise
+            warnings.warn(f"starting over (force=True): {err}", stacklevel=2)
     network.to(dev).train()
     opt = torch.optim.Adam(network.parameters(), lr=schedule.rate(0, epochs),
                            **({"fused": True} if dev.type in ("cpu", "cuda") else {}))
     rows: list[dict[str, float]] = []
     start = 0
-    ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    last = ckdir / "last.pt" if ckdir is not None else None
-    if resume and last is not None and last.exists():
+    if state is not None:
         try:
-            state = torch.load(last, map_location=dev, weights_only=True)
             network.load_state_dict(state["network"])
             opt.load_state_dict(state["optimizer"])
-        except Exception as err:
+            rows = json.loads(state["log"])
+            start = int(state["epoch"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as err:
             msg = f"{last}: cannot resume from this checkpoint: {err}"
             raise CheckpointError(msg) from err
-        rows = json.loads(state["log"])
-        start = int(state["epoch"])
     x_all = torch.as_tensor(data.images, device=dev)
     n = len(x_all)
     info = {
@@ -210,6 +342,11 @@ def train(
                 x = x_all[perm[i : i + batch_size]]
                 kl, rec = network.loss_terms(x, generator=g)
                 elbo_sum = (kl + rec).sum()
+                if not bool(torch.isfinite(elbo_sum)):
+                    msg = (f"training diverged: the ELBO became {float(elbo_sum.detach())} at epoch {epoch + 1}, "
+                           f"batch {i // batch_size + 1}; lower the learning rate or check the data. "
+                           "The checkpoint keeps the last good epoch.")
+                    raise TrainingDiverged(msg)
                 opt.zero_grad(set_to_none=True)
                 (-elbo_sum / len(x)).backward()
                 opt.step()
@@ -219,6 +356,7 @@ def train(
                 if _stop_after_batches is not None and done_batches >= _stop_after_batches:
                     raise TrainingInterrupted(f"stopped after {done_batches} batches (test hook)")
             seconds = time.perf_counter() - t0
+            _check_finite(network, epoch + 1, "after the epoch")
             network.eval()
             test_elbo = network.mean_elbo(test_data, seed=seed) if test_data is not None else math.nan
             rows.append({"epoch": epoch + 1, "train_elbo": float(total) / n, "test_elbo": test_elbo,
@@ -227,10 +365,12 @@ def train(
             if ckdir is not None:
                 summary = {**info, "epoch": epoch + 1, "train_elbo": rows[-1]["train_elbo"],
                            "test_elbo": test_elbo, "log": rows}
-                state = {"network": network.state_dict(), "optimizer": opt.state_dict(),
-                         "epoch": epoch + 1, "log": json.dumps(rows)}
-                with atomic_path(last) as tmp:
-                    torch.save(state, tmp)
+                tensors = {"network": network.state_dict(), "optimizer": opt.state_dict()}
+                state = {"format": _STATE_FORMAT, "format_version": 2, **tensors,
+                         "tensors_sha256": tensors_sha256(tensors), "epoch": epoch + 1,
+                         "log": json.dumps(rows), "settings": json.dumps(settings)}
+                with atomic_path(last) as tmp, open(tmp, "wb") as fh:
+                    torch.save(state, fh)
                 if epoch + 1 in set(int(k) for k in keep):
                     network.save(ckdir / f"epoch-{epoch + 1:04d}.pt", training=summary)
     finally:

@@ -1,10 +1,12 @@
-"""Concept formation over training: run it with `python studies/concept_formation.py --profile quick --out DIR`.
+"""Concept formation over training: `python studies/concept_formation.py --profile quick --out DIR`.
 
-The experiment itself lives in `neurogen/studies/concept_formation.py` (so that
-`neurogen study concept_formation` works from an installed package); read it there.
+The same as `neurogen study concept_formation --profile quick --out DIR`; the study itself is
+`neurogen/studies/concept_formation.py`.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("concept_formation")
+    raise SystemExit(main(["study", "concept_formation", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study fig6 of the paper: run it with `python studies/fig6_latent_size.py --profile quick --out DIR`.
+"""Fig. 6 of the paper (latent size): `python studies/fig6_latent_size.py --profile quick --out DIR`.
 
-The experiment itself lives in `neurogen/studies/fig6.py` (so that `neurogen study fig6` works from
-an installed package); read it there.
+The same as `neurogen study fig6 --profile quick --out DIR`; the study itself is
+`neurogen/studies/fig6.py`.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig6")
+    raise SystemExit(main(["study", "fig6", *sys.argv[1:]]))

@@ -1,10 +1,12 @@
-"""Study fig7 of the paper: run it with `python studies/fig7_generalization.py --profile quick --out DIR`.
+"""Fig. 7 of the paper (generalization against Nz): `python studies/fig7_generalization.py --profile quick --out DIR`.
 
-The experiment itself lives in `neurogen/studies/fig7.py` (so that `neurogen study fig7` works from
-an installed package); read it there.
+The same as `neurogen study fig7 --profile quick --out DIR`; the study itself is
+`neurogen/studies/fig7.py`.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("fig7")
+    raise SystemExit(main(["study", "fig7", *sys.argv[1:]]))

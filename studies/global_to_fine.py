@@ -1,10 +1,12 @@
-"""Global before fine: run it with `python studies/global_to_fine.py --profile quick --out DIR`.
+"""Global before fine: `python studies/global_to_fine.py --profile quick --out DIR`.
 
-The experiment itself lives in `neurogen/studies/global_to_fine.py` (so that
-`neurogen study global_to_fine` works from an installed package); read it there.
+The same as `neurogen study global_to_fine --profile quick --out DIR`; the study itself is
+`neurogen/studies/global_to_fine.py`.
 """
 
-from neurogen.studies import main
+import sys
+
+from neurogen.cli import main
 
 if __name__ == "__main__":
-    main("global_to_fine")
+    raise SystemExit(main(["study", "global_to_fine", *sys.argv[1:]]))

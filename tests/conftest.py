@@ -30,6 +30,8 @@ from hypothesis import HealthCheck, settings
 from neurogen.data import Digits, write_idx
 from neurogen.network import Network, NetworkConfig
 
+import builders  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
+
 # No deadlines: timings on a shared machine are noisy (example counts are set per test).
 # HYPOTHESIS_PROFILE=<name> picks another profile.
 settings.register_profile(
@@ -168,3 +170,23 @@ def _check_study_files(result: dict, out: Path, name: str) -> None:
 def check_study_files():
     """``check(result, out, name)``: the study wrote ``name``.png/.pdf and readable neurogen netCDF files."""
     return _check_study_files
+
+
+# ----------------------------------------------------------- experiment fixtures (tests/builders.py)
+
+@pytest.fixture(scope="module")
+def digits() -> Digits:
+    """100 random digits, labels 0–9, original indices 0..99."""
+    return builders.make_digits()
+
+
+@pytest.fixture(scope="module")
+def network() -> Network:
+    """The tiny VAE (do not train or move it in a test)."""
+    return builders.make_network()
+
+
+@pytest.fixture(scope="module")
+def recording() -> "builders.Recording":
+    """A small in-memory recording with latent and data, 5 time points."""
+    return builders.make_recording()

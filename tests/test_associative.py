@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
 import torch
-import xarray as xr
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from neurogen import analysis as na
-from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHopfield, beta_sweep
-from neurogen.data import Digits
+from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHopfield
 from neurogen.engine import run
 from neurogen.recording import Recording
+from neurogen.studies._beta_sweep import beta_sweep
 from neurogen.subject import Subject
 
 
@@ -339,64 +337,3 @@ def test_beta_sweep_abstract_to_memory(pats):
         beta_sweep(net, np.zeros((2, 5)), [0.1], steps=1, labels=[0, 1])
     with pytest.raises(TypeError, match="ModernHopfield"):
         beta_sweep(HopfieldNetwork.from_patterns(pats), stim, [0.1], steps=1)
-
-
-# ---------------------------------------------------------------------------- study
-
-
-def test_study_tiny(digits_pair, tmp_path):
-    """All four rows at the tiny profile: Hopfield subjects, the (tiny, synthetic) VAE, the beta sweep."""
-    from neurogen.studies.associative import SUBJECTS, claims, study
-    from neurogen.studies.report import FAILS, HOLDS, Claim
-
-    r = study("tiny", tmp_path, "cpu", data=digits_pair)
-    assert r["subjects"] == list(SUBJECTS)
-    for ext in ("png", "pdf"):
-        assert (tmp_path / f"associative.{ext}").stat().st_size > 1000
-    for kind in ("hopfield", "modern", "vae"):
-        s = r[kind]
-        with xr.open_dataset(tmp_path / f"associative_{kind}.nc") as ds:
-            assert {"mean_concept", "min_memory", "stage_mean"} <= set(ds.data_vars)
-        assert s["trials_per_p"] >= 6 and s["steps"] == 6
-        assert 0 <= s["concept_distance_t_min"] <= 6
-        assert s["concept_distance_min"] <= s["concept_distance_t0"]
-        assert set(s["stages"]) <= {"I", "II", "III"} and s["stages"][0] == "I"
-        assert len(s["noise"]) == 5 and all(np.isfinite(s["mean_min_distance"]["memory"]))
-    for kind in ("hopfield", "modern"):
-        assert -1.0 <= r[kind]["memory_overlap_final"] <= 1.0
-    assert r["vae"]["label"] == 6 and r["vae"]["mode"] == "invert" and r["vae"]["n_units"] == 8
-    assert r["vae"]["noise"] == [0.0, 0.25, 0.5, 0.75, 1.0] and r["vae"]["p_trajectory"] == 0.2
-    # the beta sweep over the VAE's memories: one row per beta, ascending, both starts
-    m = r["modern_vae"]
-    assert m["n_patterns"] == 200 and m["trials"] == 6
-    for key in ("modern_vae_beta", "modern_vae_beta_gaussian"):
-        rows = r[key]
-        assert [row["beta_scaled"] for row in rows] == pytest.approx([1.0, 10.0, 100.0])
-        assert all(b > a for a, b in zip([x["beta"] for x in rows], [x["beta"] for x in rows][1:]))
-        for row in rows:
-            assert row["nearest"] in na.LEVELS and row["numeral"] == na.NUMERALS[row["nearest"]]
-            d = row["distances"]
-            assert row["nearest"] == min(na.LEVELS, key=lambda lvl: d[lvl])
-            assert sum(row["fraction_nearest"].values()) == pytest.approx(1.0)
-            assert 0.0 <= row["own_memory"] <= row["same_label"] <= 1.0
-        assert rows[0]["nearest"] == "abstract"  # beta ~ 1/<|xi|^2>: the average of all memories
-    with xr.open_dataset(tmp_path / "associative_modern_vae.nc") as ds:
-        assert ds["mean"].dims == ("start", "level", "beta") and ds.sizes["beta"] == 3
-    cl = claims(r)
-    assert len(cl) == 6 and all(isinstance(c, Claim) and c.verdict in (HOLDS, FAILS) for c in cl)
-    texts = [c.claim for c in cl]
-    assert "Hopfield stage order against p matches the VAE's" in texts
-    match = cl[texts.index("Hopfield stage order against p matches the VAE's")]
-    same = r["hopfield"]["present"] == r["vae"]["present"] and r["hopfield"]["in_order"] and r["vae"]["in_order"]
-    assert match.verdict == (HOLDS if same else FAILS)
-    with pytest.raises(ValueError, match="subjects"):
-        study("tiny", tmp_path, "cpu", subjects=("rnn",))
-
-
-def test_study_hopfield_rows_only_need_no_digits(tmp_path):
-    """Without the VAE rows the study runs without any digits (and without the VAE claims)."""
-    from neurogen.studies.associative import claims, study
-
-    r = study("tiny", tmp_path, "cpu", subjects=("hopfield",))
-    assert "vae" not in r and "modern_vae_beta" not in r
-    assert len(claims(r)) == 2

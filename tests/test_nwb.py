@@ -19,10 +19,9 @@ from hypothesis import given, settings
 pynwb = pytest.importorskip("pynwb")
 nap = pytest.importorskip("pynapple")
 
-try:
-    from experiment_fixtures import make_recording, one_torch_thread, part_files  # noqa: F401
-except ImportError:  # tests/ imported as a package
-    from tests.experiment_fixtures import make_recording, one_torch_thread, part_files  # noqa: F401
+from builders import make_recording, part_files
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 from neurogen import nwb  # noqa: E402
 from neurogen.concepts import ConceptHierarchy  # noqa: E402

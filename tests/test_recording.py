@@ -10,11 +10,9 @@ import xarray as xr
 from neurogen import Recording
 from neurogen.recording import RecordingError, RecordingWriter
 
-try:
-    from experiment_fixtures import make_recording, one_torch_thread, part_files, recording  # noqa: F401
-except ImportError:  # tests/ imported as a package
-    from tests.experiment_fixtures import (make_recording, one_torch_thread, part_files,  # noqa: F401
-                                           recording)
+from builders import make_recording, part_files
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 TRIAL_COORDS = ("label", "source", "noise", "repeat", "mode")
 
@@ -276,3 +274,96 @@ def test_context_manager_closes_the_file(saved, recording):
         np.testing.assert_array_equal(rec.latent.values, recording.latent.values)
         assert _open_fds_to(saved) >= 1
     assert _open_fds_to(saved) == 0
+
+
+# --------------------------------------------------------------------------- behaves like xarray
+
+
+@pytest.fixture(params=["in-memory", "loaded"])
+def either(request, recording, tmp_path):
+    """The fixture recording, in memory or loaded lazily (dask) from a file."""
+    if request.param == "in-memory":
+        yield recording
+    else:
+        rec = Recording.load(recording.save(tmp_path / "rec.nc"))
+        yield rec
+        rec.close()
+
+
+def test_loaded_coords_in_memory_signals_lazy(saved):
+    """Loading keeps every coordinate as numpy and leaves only the signals lazy."""
+    with Recording.load(saved) as rec:
+        for name in (*TRIAL_COORDS, "time"):
+            assert isinstance(rec.dataset[name].data, np.ndarray), name
+        assert isinstance(rec.latent.data, dask.array.Array)
+
+
+def test_boolean_sel_on_a_coordinate(either, recording):
+    """rec.sel(trial=rec.dataset.noise == p) keeps the trials at p (the docstring idiom)."""
+    sub = either.sel(trial=either.dataset.noise == 0.3)
+    assert isinstance(sub, Recording) and sub.n_trials == 8
+    keep = recording.dataset.noise.values == 0.3
+    np.testing.assert_array_equal(sub.latent.values, recording.latent.values[keep])
+    np.testing.assert_array_equal(sub.dataset.source.values, recording.dataset.source.values[keep])
+    both = either.sel(trial=(either.dataset.noise == 0.1) & (either.dataset.label == 2), time=[0, 4])
+    assert both.n_trials == 4 and both.dataset.sizes["time"] == 2
+
+
+def test_groupby_label(either, recording):
+    """rec.latent.groupby("label").mean() and rec.groupby("label") give the per-label means."""
+    means = either.latent.groupby("label").mean()
+    assert means.dims == ("label", "time", "unit") and list(means.label.values) == [1, 2]
+    for k in (1, 2):
+        expected = recording.latent.values[recording.dataset.label.values == k].mean(0)
+        np.testing.assert_allclose(means.sel(label=k).values, expected, rtol=1e-6)
+    ds_means = either.groupby("label").mean()
+    xr.testing.assert_allclose(ds_means["latent"].compute(), means.compute())
+
+
+def test_where_noise_and_concat(either, recording):
+    """where_noise and concat work the same on a loaded and an in-memory recording, and mixed."""
+    a, b = either.where_noise(0.1), recording.where_noise(0.3)
+    assert a.n_trials == 8
+    joined = Recording.concat([a, b])
+    assert joined.n_trials == 16
+    np.testing.assert_array_equal(joined.latent.values,
+                                  np.concatenate([recording.where_noise(0.1).latent.values, b.latent.values]))
+    assert joined.latent.attrs["long_name"] == "posterior mean E_q[z|x(t)]"
+
+
+def test_repr_and_html(either):
+    """repr names trials, time points, signals, labels and noise; _repr_html_ is xarray's with a header."""
+    text = repr(either)
+    assert text.splitlines()[0] == "<Recording 16 trials × 5 time points [latent, data] from Network>"
+    assert "label: 1, 2" in text and "noise: 0.1, 0.3" in text and "units: 4" in text
+    html = either._repr_html_()
+    assert html.startswith("<p><b>&lt;Recording 16 trials") and "xr-wrap" in html
+
+
+def test_in_memory_recording_is_self_described(recording):
+    """An in-memory recording's variables carry the same long_name and units as its file."""
+    ds = recording.dataset
+    assert ds["noise"].attrs == {"long_name": "pixel-swap fraction p", "units": "1"}
+    assert ds["time"].attrs["long_name"] == "inference step"
+    assert ds["source"].attrs["long_name"] == "index into the MNIST training split"
+
+
+def test_round_trip_is_identical(recording, saved):
+    """save → load gives an identical dataset: values, coords, variable attrs and global attrs."""
+    loaded = Recording.load(saved, lazy=False)
+    xr.testing.assert_identical(loaded.dataset, recording.dataset)
+
+
+def test_nwb_methods_delegate(recording, monkeypatch, tmp_path):
+    """to_nwb, from_nwb and to_pynapple call neurogen.nwb's functions with the recording."""
+    import neurogen.nwb
+
+    calls = []
+    monkeypatch.setattr(neurogen.nwb, "to_nwb", lambda rec, path, **kw: calls.append(("to", rec, path, kw)) or path)
+    monkeypatch.setattr(neurogen.nwb, "from_nwb", lambda path: calls.append(("from", path)) or recording)
+    monkeypatch.setattr(neurogen.nwb, "to_pynapple", lambda rec: calls.append(("pyn", rec)) or "pynapple")
+    assert recording.to_nwb(tmp_path / "r.nwb", session="s") == tmp_path / "r.nwb"
+    assert Recording.from_nwb(tmp_path / "r.nwb") is recording
+    assert recording.to_pynapple() == "pynapple"
+    assert calls == [("to", recording, tmp_path / "r.nwb", {"session": "s"}), ("from", tmp_path / "r.nwb"),
+                     ("pyn", recording)]

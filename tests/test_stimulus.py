@@ -7,12 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurogen import Digits, PixelSwap, Probe, Stimulus
+import hashlib
+import warnings
 
-try:
-    from experiment_fixtures import digits, make_digits  # noqa: F401  (fixture)
-except ImportError:  # tests/ imported as a package
-    from tests.experiment_fixtures import digits, make_digits  # noqa: F401
+from neurogen import Digits, PixelSwap, Probe, Stimulus
+from neurogen._checks import MAX_NOISE_LEVELS, MAX_TRIALS
+from neurogen.probe import Float16Overflow
+from neurogen.stimulus import noise_grid
+
+from builders import make_digits
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 # --------------------------------------------------------------------------- helpers
 
@@ -162,7 +167,7 @@ def test_pixelswap_rejects_empty_list():
 
 def test_pixelswap_rejects_unknown_mode():
     """An unknown mode raises ValueError naming the allowed modes."""
-    with pytest.raises(ValueError, match="'mode' must be in"):
+    with pytest.raises(ValueError, match="'mode' must be one of 'invert', 'permute', 'uniform', 'salt_pepper': 'scramble'"):
         PixelSwap(0.2, mode="scramble")
 
 
@@ -412,5 +417,178 @@ def test_probe_rejects_bad_every(bad, err):
 @pytest.mark.parametrize("bad", ["float64", "int8", "half"])
 def test_probe_rejects_bad_dtype(bad):
     """dtype must be float32 or float16."""
-    with pytest.raises(ValueError, match="'dtype' must be in"):
+    with pytest.raises(ValueError, match="'dtype' must be one of 'float32', 'float16'"):
         Probe(dtype=bad)
+
+
+# --------------------------------------------------------------------------- the four readings
+
+
+def _stats(mode: str, p: float, n: int = 400, seed: int = 0):
+    """Corrupt n two-level images (0.125 / 0.875) at p; return (changed mask, new values)."""
+    x = two_level_images(n, seed)
+    y = PixelSwap(p, mode=mode).corrupt(x, p, np.random.default_rng(seed))
+    return x, y
+
+
+@pytest.mark.parametrize("p", [0.1, 0.2, 0.5])
+def test_uniform_selects_fraction_p_with_uniform_values(p):
+    """uniform: a fraction ≈ p of pixels changes (a U(0,1) draw never equals 0.125/0.875 exactly),
+    and the new values are uniform on [0, 1] (mean 1/2, variance 1/12, deciles flat)."""
+    x, y = _stats("uniform", p)
+    changed = x != y
+    n = changed.size
+    assert abs(changed.mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
+    v = y[changed]
+    assert v.min() >= 0.0 and v.max() <= 1.0
+    assert abs(v.mean() - 0.5) < 4 * np.sqrt(1 / 12 / v.size)
+    assert abs(v.var() - 1 / 12) < 0.005
+    counts = np.histogram(v, bins=10, range=(0, 1))[0]
+    expected = v.size / 10
+    assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected)), counts
+
+
+@pytest.mark.parametrize("p", [0.1, 0.2, 0.5])
+def test_salt_pepper_selects_fraction_p_with_zeros_and_ones(p):
+    """salt_pepper: each selected pixel becomes 0 or 1 with equal probability; the fraction of
+    pixels that are 0 or 1 afterwards is ≈ p (the clean ones are 0.125 / 0.875)."""
+    x, y = _stats("salt_pepper", p)
+    selected = (y == 0.0) | (y == 1.0)
+    assert np.all(selected | (y == x))  # every pixel is either unchanged or 0/1
+    n = selected.size
+    assert abs(selected.mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
+    ones = (y[selected] == 1.0).mean()
+    assert abs(ones - 0.5) < 4 * np.sqrt(0.25 / selected.sum())
+
+
+@pytest.mark.parametrize("mode", ["uniform", "salt_pepper"])
+def test_new_readings_respect_bounds(mode):
+    """With bounds (-1, 1) the new readings draw within [-1, 1] (salt_pepper: exactly ±1)."""
+    x = np.zeros((50, 100), np.float32)
+    y = PixelSwap(0.5, mode=mode, bounds=(-1.0, 1.0)).corrupt(x, 0.5, np.random.default_rng(1))
+    assert y.min() >= -1 and y.max() <= 1 and (y != 0).mean() > 0.4
+    if mode == "salt_pepper":
+        assert set(np.unique(y).tolist()) == {-1.0, 0.0, 1.0}
+
+
+@pytest.mark.parametrize("mode", ["uniform", "salt_pepper"])
+def test_new_readings_are_seeded_per_trial(mode, digits):
+    """The new readings are seeded by (seed, trial): same seed same inputs, batching irrelevant,
+    p = 0 is the identity."""
+    a = Stimulus.from_dataset(digits, n=5, noise=[0.0, 0.3], mode=mode, repeats=2, seed=4)
+    b = Stimulus.from_dataset(digits, n=5, noise=[0.0, 0.3], mode=mode, repeats=2, seed=4)
+    np.testing.assert_array_equal(a.inputs(), b.inputs())
+    np.testing.assert_array_equal(np.concatenate([x for _, x in a.batches(3)]), a.inputs())
+    np.testing.assert_array_equal(a.inputs(0, 10), np.repeat(a.images, 2, axis=0))
+    assert not np.array_equal(a.inputs(10, 20)[0], a.inputs(10, 20)[1])  # repeats differ
+    assert a.trial_coords()["mode"][0] == mode
+
+
+@pytest.mark.parametrize(
+    ("mode", "digest"),
+    [("invert", "5fb67d3fb685da9eb89a941deacceaec0410d5f383492ffb06390b20f0337193"),
+     ("permute", "706ca555b4304826568c3cd95cc4ffcbdea62ca2e084eef111cadb7ee7031687")],
+)
+def test_existing_readings_are_bit_identical_to_before(mode, digest):
+    """invert and permute give the same bytes as before the new readings were added (the digests
+    were computed with neurogen 0.1.0's stimulus.py on these inputs)."""
+    imgs = np.random.default_rng(0).random((5, 784)).astype(np.float32)
+    stim = Stimulus(imgs, [0, 1, 2, 3, 4], [0, 1, 2, 3, 4], noise=PixelSwap([0.1, 0.5], mode=mode),
+                    repeats=2, seed=7)
+    assert hashlib.sha256(stim.inputs().tobytes()).hexdigest() == digest
+
+
+# --------------------------------------------------------------------------- weak inputs
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [({"labels": [10, 1]}, ValueError, r"'labels' of 784-pixel digit images must be in \[0, 9\]: \[10\]"),
+     ({"sources": [-5, 1]}, ValueError, r"'sources' must be >= 0: \[-5\]"),
+     ({"labels": [-1, 1]}, ValueError, r"'labels' must be >= 0: \[-1\]"),
+     ({"labels": [6.7, 1]}, TypeError, r"'labels' must hold ints"),
+     ({"images": np.full((2, 784), np.nan)}, ValueError, r"'images' must be finite; they hold NaN or inf at 1568"),
+     ({"images": np.full((2, 784), 2.0)}, ValueError, r"'images' must lie within the noise bounds \[0, 1\]"),
+     ({"seed": -1}, ValueError, r"^'seed' must be in \[0, 9223372036854775807\]: -1$"),
+     ({"seed": 1.5}, TypeError, r"^'seed' must be an int, got float 1\.5\.$"),
+     ({"repeats": 0}, ValueError, r"^'repeats' must be >= 1: 0$"),
+     ({"repeats": 2.5}, TypeError, r"^'repeats' must be an int"),
+     ({"noise": 0.2}, TypeError, r"'noise' must be a PixelSwap, got float")],
+    ids=["label-10", "source-minus-5", "label-minus-1", "float-label", "nan", "out-of-bounds",
+         "seed-minus-1", "float-seed", "repeats-0", "float-repeats", "noise-float"],
+)
+def test_direct_construction_rejects_weak_inputs(kwargs, error, match):
+    """A Stimulus built directly validates like one built from a dataset, naming the argument."""
+    args = {"images": np.zeros((2, 784), np.float32), "labels": [0, 1], "sources": [0, 1], **kwargs}
+    with pytest.raises(error, match=match):
+        Stimulus(args.pop("images"), args.pop("labels"), args.pop("sources"), **args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [({"label": 6.7}, TypeError, r"'label' must hold ints, got 6\.7"),
+     ({"label": []}, ValueError, r"^'label' must hold at least one value, got \[\]\.$"),
+     ({"indices": [1.5]}, TypeError, r"'indices' must hold ints, got \[1\.5\]"),
+     ({"seed": -1}, ValueError, r"^'seed' must be in \[0, "),
+     ({"repeats": 0}, ValueError, r"^'repeats' must be >= 1: 0$")],
+)
+def test_from_dataset_rejects_weak_inputs(digits, kwargs, error, match):
+    """A float label or index is never truncated; label=[] and seed=-1 name the argument."""
+    with pytest.raises(error, match=match):
+        Stimulus.from_dataset(digits, **kwargs)
+
+
+def test_hopfield_style_stimulus_still_accepted():
+    """±1 images with bounds (-1, 1), labels beyond 9 for non-digit widths, and p = 0 start states
+    outside [0, 1] remain valid."""
+    pm1 = np.where(np.random.default_rng(0).random((12, 50)) < 0.5, -1.0, 1.0)
+    Stimulus(pm1, np.arange(12), np.arange(12), noise=PixelSwap(0.2, bounds=(-1.0, 1.0)))
+    Stimulus(pm1, np.arange(12), np.arange(12), noise=PixelSwap(0.0))
+
+
+# --------------------------------------------------------------------------- bounded requests
+
+
+def test_noise_grid_counts_before_allocating():
+    """noise_grid gives the inclusive grid; 0:1:1e-9 is refused at once (it would need 8 GB)."""
+    assert noise_grid(0.0, 1.0, 0.25) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert len(noise_grid(0.0, 1.0, 0.05)) == 21
+    with pytest.raises(ValueError, match=r"has 1,000,000,001 levels, more than the limit of 10,001.*force=True"):
+        noise_grid(0.0, 1.0, 1e-9)
+    with pytest.raises(ValueError, match=r"'step' must be > 0\.0: 0\.0"):
+        noise_grid(0.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"'stop' must be in \[0\.0, 1\.0\]: 2\.0"):
+        noise_grid(0.0, 2.0, 0.1)
+    assert len(noise_grid(0.0, 1.0, 1e-4, force=False)) == MAX_NOISE_LEVELS
+
+
+def test_too_many_trials_refused_unless_forced():
+    """A stimulus of more than MAX_TRIALS trials is refused, naming the count; force=True allows
+    it (corruption is lazy: nothing is allocated per trial)."""
+    img = np.zeros((2, 784), np.float32)
+    levels = (MAX_TRIALS // 2) + 1  # 2 images → MAX_TRIALS + 2 trials
+    noise = PixelSwap(np.linspace(0, 1, levels))
+    with pytest.raises(ValueError, match=r"has 1,000,002 trials \(500,001 noise levels × 2 images × 1 "
+                                         r"repeats\), more than the limit of 1,000,000"):
+        Stimulus(img, [0, 1], [0, 1], noise=noise)
+    assert Stimulus(img, [0, 1], [0, 1], noise=noise, force=True).n_trials == MAX_TRIALS + 2
+
+
+# --------------------------------------------------------------------------- float16 overflow
+
+
+def test_float16_probe_overflow_warns():
+    """A float16 probe warns when finite values became inf (|x| > 65504); float32 never does."""
+    import torch
+
+    src = torch.tensor([[1.0, 7e4, -1e5]])
+    stored = src.to(torch.float16)
+    with pytest.warns(Float16Overflow, match=r"2 value\(s\) of 'latent' exceed ±65504.*dtype='float32'"):
+        assert Probe(dtype="float16").check_overflow("latent", stored, src)
+    with pytest.warns(Float16Overflow, match=r"2 value\(s\)"):
+        assert Probe(dtype="float16").check_overflow("latent", stored)  # without the source
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not Probe(dtype="float16").check_overflow("latent", stored[:, :1], src[:, :1])
+        assert not Probe(dtype="float16").check_overflow("latent", torch.tensor([np.inf]), torch.tensor([np.inf]))
+        assert not Probe().check_overflow("latent", src, src)

@@ -1,4 +1,8 @@
-"""neurogen.sweep on a real dask.distributed LocalCluster: worker death, resume, failing tasks, CLI."""
+"""neurogen.sweep on a real dask.distributed LocalCluster: worker death, resume, failing tasks, named tasks.
+
+The ``neurogen sweep`` command line is parsed in :mod:`neurogen.cli`; its grid parsing and its
+end-to-end run are tested here too.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurogen.sweep import config_key, expand, main, parse_grid, sweep
+from neurogen.cli import main, parse_constants, parse_grid
+from neurogen.sweep import TASKS, config_key, expand, sweep, sweep_task, task_parameters
 
 # the workers get these task functions by value: they need not import this test file
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -86,6 +91,25 @@ def test_parse_grid():
     for bad in (["n_latent"], ["=1"], ["a=1", "a=2"], []):
         with pytest.raises(ValueError, match="grid"):
             parse_grid(bad)
+
+
+def test_parse_constants():
+    """--set values become ints, floats, bools, None or strings; a malformed one is named."""
+    assert parse_constants(["n=3", "lr=1e-3", "flag=true", "x=none", "mnist=/data"]) == {
+        "n": 3, "lr": 0.001, "flag": True, "x": None, "mnist": "/data"}
+    with pytest.raises(ValueError, match="--set must be NAME=VALUE, got 'n'"):
+        parse_constants(["n"])
+
+
+def test_named_task_checks_parameters(tmp_path):
+    """sweep_task refuses an unknown task or parameter before any cluster starts or file is written."""
+    assert "n_latent" in task_parameters("train_elbo") and "data" not in task_parameters("train_elbo")
+    with pytest.raises(ValueError, match=r"'task' must be one of \['train_elbo'\]: 'fly'"):
+        sweep_task("fly", {"x": [1]}, tmp_path)
+    with pytest.raises(ValueError, match=r"task train_elbo has no parameter\(s\) \['nlatent'\]"):
+        sweep_task("train_elbo", {"nlatent": [2]}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert sorted(TASKS) == ["train_elbo"]
 
 
 def test_bad_arguments(tmp_path):
@@ -163,16 +187,16 @@ def test_scheduler_address(client, tmp_path):
 
 
 def test_cli_trains_a_grid(idx_dir, tmp_path, capsys):
-    """`neurogen sweep --study train_elbo` trains one tiny network per grid point (own LocalCluster)."""
+    """`neurogen sweep --task train_elbo` trains one tiny network per grid point (own LocalCluster)."""
     out = tmp_path / "sweep"
-    rc = main(["--grid", "n_latent=2,3", "--grid", "lr=1e-3", "--epochs", "1", "--out", str(out),
-               "--workers", "1", "--set", "n_hidden=8", "--set", f"mnist={idx_dir}",
-               "--set", "ll_samples=4"])
+    rc = main(["sweep", "--task", "train_elbo", "--grid", "n_latent=2,3", "--grid", "lr=1e-3", "--epochs", "1",
+               "--out", str(out), "--workers", "1", "--set", "n_hidden=8", "--set", f"mnist={idx_dir}",
+               "--set", "ll_samples=4", "--quiet"])
     assert rc == 0
     with xr.open_dataset(out / "sweep.nc") as ds:
         assert dict(ds.sizes) == {"n_latent": 2, "lr": 1}
         assert bool(np.isfinite(ds["test_elbo"]).all()) and bool((ds["test_elbo"] < 0).all())
         assert bool((ds["test_log_likelihood"] < 0).all())
     assert "2 run, 0 resumed, 0 failed" in capsys.readouterr().out
-    with pytest.raises(ValueError, match=r"no parameter\(s\) \['nlatent'\]"):
-        main(["--grid", "nlatent=2", "--out", str(out)])
+    assert main(["sweep", "--grid", "nlatent=2", "--out", str(out)]) == 2
+    assert "no parameter(s) ['nlatent']" in capsys.readouterr().err

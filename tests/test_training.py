@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import signal
 import subprocess
 import sys
@@ -92,6 +94,12 @@ def test_schedule_rejects_bad_rates(rates):
     """Empty, zero, negative, NaN or infinite learning rates raise ValueError."""
     with pytest.raises(ValueError, match=r"'rates' must be a non-empty sequence of positive"):
         Schedule(rates)
+
+
+def test_schedule_rejects_non_numbers():
+    """A string learning rate is a TypeError naming its position."""
+    with pytest.raises(TypeError, match=r"'rates\[1\]' must be a number, got str"):
+        Schedule([1e-3, "1e-4"])
 
 
 # ------------------------------------------------------------------------------------ train()
@@ -279,12 +287,15 @@ def test_resume_after_sigkill_is_bit_identical(idx_dir, tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"epochs": 0}, ValueError, r"'epochs' must be a positive int: 0"),
-        ({"epochs": -2}, ValueError, r"'epochs' must be a positive int"),
-        ({"epochs": 2.0}, ValueError, r"'epochs' must be a positive int"),
-        ({"epochs": True}, ValueError, r"'epochs' must be a positive int"),
-        ({"batch_size": -1}, ValueError, r"'batch_size' must be a positive int: -1"),
-        ({"batch_size": 0}, ValueError, r"'batch_size' must be a positive int"),
+        ({"epochs": 0}, ValueError, r"^'epochs' must be >= 1: 0$"),
+        ({"epochs": -2}, ValueError, r"^'epochs' must be >= 1: -2$"),
+        ({"epochs": 2.0}, TypeError, r"^'epochs' must be an int, got float 2\.0\.$"),
+        ({"epochs": True}, TypeError, r"^'epochs' must be an int, got bool True\.$"),
+        ({"batch_size": -1}, ValueError, r"^'batch_size' must be >= 1: -1$"),
+        ({"batch_size": 0}, ValueError, r"'batch_size' must be >= 1"),
+        ({"seed": -1}, ValueError, r"^'seed' must be in \[0, 9223372036854775807\]: -1$"),
+        ({"seed": 1.5}, TypeError, r"^'seed' must be an int, got float 1\.5\.$"),
+        ({"schedule": [1e-3]}, TypeError, r"schedule must be a neurogen\.training\.Schedule"),
         ({"keep": (0,)}, ValueError, r"'keep' epochs must be ints in \[1, 3\]: \[0\]"),
         ({"keep": (1, 4)}, ValueError, r"'keep' epochs must be ints in \[1, 3\]: \[4\]"),
         ({"resume": True}, ValueError, r"resume=True needs checkpoint_dir="),
@@ -312,3 +323,156 @@ def test_network_must_be_network(tiny_digits):
     """A plain torch module is not accepted as the network."""
     with pytest.raises(TypeError, match=r"network must be a Network, got Linear"):
         train(torch.nn.Linear(2, 2), tiny_digits, 1, **FAST)
+
+
+# ------------------------------------------------------------------------------------ strict resume
+
+
+def _run_to(tmp_path, data, epochs=2, **kwargs):
+    """Train 1 epoch of an `epochs` run into tmp_path (stopped after epoch 1); return the folder."""
+    ck = tmp_path / "ck"
+    kw = {"epochs": epochs, "seed": 3, "checkpoint_dir": ck, **kwargs}
+    with pytest.raises(TrainingInterrupted):
+        trained(data, _stop_after_batches=5, **kw)  # 4 batches per epoch: epoch 1 saved
+    return ck
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"seed": 4}, "seed (checkpoint 3, asked 4)"),
+     ({"batch_size": 40}, "batch_size (checkpoint 50, asked 40)"),
+     ({"epochs": 3}, "epochs (checkpoint 2, asked 3)"),
+     ({"schedule": Schedule([1e-3])}, "schedule (checkpoint [0.0005, 0.0001, 5e-05], asked [0.001])"),
+     ({"data": "fewer"}, "n_train (checkpoint 200, asked 100)"),
+     ({"data": "other-selection"}, "data_selection_sha256"),
+     ({"data": "renamed"}, "data (checkpoint 'tiny-train', asked 'renamed')")],
+    ids=["seed", "batch-size", "epochs", "schedule", "limit", "selection", "data-name"],
+)
+def test_resume_with_other_settings_is_refused(tiny_digits, tmp_path, change, field):
+    """A resume whose seed, batch size, epochs, schedule or data differs from the checkpoint's is
+    refused naming the field; the checkpoint is left exactly as it was."""
+    from neurogen.data import Digits
+    from neurogen.training import ResumeMismatch
+
+    ck = _run_to(tmp_path, tiny_digits)
+    before = (ck / "last.pt").read_bytes()
+    data = tiny_digits
+    kw = {"epochs": 2, "seed": 3, **{k: v for k, v in change.items() if k != "data"}}
+    if change.get("data") == "fewer":
+        data = tiny_digits.subset(np.arange(100))
+    elif change.get("data") == "other-selection":
+        data = tiny_digits.subset(np.r_[1:200, 0])
+    elif change.get("data") == "renamed":
+        data = Digits(tiny_digits.images, tiny_digits.labels, name="renamed")
+    net = Network(CONFIG, seed=0)
+    w0 = net.enc_hidden.weight.detach().clone()
+    with pytest.raises(ResumeMismatch, match=re.escape(field) + r".*force=True \(`neurogen train --resume --force`\)"):
+        train(net, data, checkpoint_dir=ck, resume=True, **{**FAST, **kw})
+    assert (ck / "last.pt").read_bytes() == before
+    assert torch.equal(net.enc_hidden.weight, w0)  # the network was not touched
+    assert part_files(ck) == []
+
+
+def test_resume_with_other_config_is_refused(tiny_digits, tmp_path):
+    """A network of another architecture cannot continue the checkpoint."""
+    from neurogen.training import ResumeMismatch
+
+    ck = _run_to(tmp_path, tiny_digits)
+    with pytest.raises((ResumeMismatch, CheckpointError), match=r"config|shape"):
+        train(Network(NetworkConfig(n_latent=5, n_hidden=16)), tiny_digits, 2, seed=3,
+              checkpoint_dir=ck, resume=True, **FAST)
+
+
+def test_force_starts_over(tiny_digits, tmp_path):
+    """force=True ignores a checkpoint of other settings (with a warning naming the field) and
+    trains from the start."""
+    ck = _run_to(tmp_path, tiny_digits)
+    with pytest.warns(UserWarning, match=r"starting over \(force=True\).*seed \(checkpoint 3, asked 4\)"):
+        net, log = trained(tiny_digits, epochs=2, seed=4, checkpoint_dir=ck, resume=True, force=True)
+    ref, ref_log = trained(tiny_digits, epochs=2, seed=4)
+    assert_same_weights(net, ref)
+    assert json.loads(torch.load(ck / "last.pt", weights_only=True)["settings"])["seed"] == 4
+
+
+def test_force_with_matching_settings_resumes(tiny_digits, tmp_path):
+    """force=True does not discard a checkpoint that can be continued: it resumes it."""
+    ck = _run_to(tmp_path, tiny_digits)
+    net, log = trained(tiny_digits, epochs=2, seed=3, net_seed=99, checkpoint_dir=ck, resume=True, force=True)
+    ref, ref_log = trained(tiny_digits, epochs=2, seed=3)
+    assert_same_weights(net, ref)
+    np.testing.assert_array_equal(log.train_elbo, ref_log.train_elbo)
+
+
+def test_force_starts_over_from_a_damaged_checkpoint(tiny_digits, tmp_path):
+    """force=True also starts over when last.pt is damaged (the error becomes a warning)."""
+    ck = _run_to(tmp_path, tiny_digits)
+    (ck / "last.pt").write_bytes(b"garbage")
+    with pytest.warns(UserWarning, match=r"starting over.*not a readable training checkpoint"):
+        net, _ = trained(tiny_digits, epochs=2, seed=3, checkpoint_dir=ck, resume=True, force=True)
+    ref, _ = trained(tiny_digits, epochs=2, seed=3)
+    assert_same_weights(net, ref)
+
+
+def test_checkpoint_from_previous_version_still_resumes(tiny_digits, tmp_path):
+    """A last.pt without format tag, hash or settings (written before strict resume) resumes."""
+    ck = _run_to(tmp_path, tiny_digits)
+    state = torch.load(ck / "last.pt", weights_only=True)
+    legacy = {k: state[k] for k in ("network", "optimizer", "epoch", "log")}
+    torch.save(legacy, ck / "last.pt")
+    net, _ = trained(tiny_digits, epochs=2, seed=3, checkpoint_dir=ck, resume=True)
+    ref, _ = trained(tiny_digits, epochs=2, seed=3)
+    assert_same_weights(net, ref)
+
+
+def test_flipped_byte_in_training_checkpoint(tiny_digits, tmp_path):
+    """One flipped byte in last.pt's weights gives CheckpointError naming it, never a resume."""
+    ck = _run_to(tmp_path, tiny_digits)
+    raw = bytearray((ck / "last.pt").read_bytes())
+    state = torch.load(ck / "last.pt", weights_only=True)
+    w = state["network"]["dec_out.weight"].numpy().tobytes()
+    raw[bytes(raw).find(w[:64]) + 10] ^= 0x20
+    (ck / "last.pt").write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match=r"last\.pt: cannot resume from this checkpoint: .*CRC-32"):
+        trained(tiny_digits, epochs=2, seed=3, checkpoint_dir=ck, resume=True)
+
+
+# ------------------------------------------------------------------------------------ non-finite
+
+
+def test_data_with_nan_is_refused(tiny_digits, tiny_network):
+    """Images that became NaN after the Digits was made are refused before training."""
+    from neurogen.data import Digits
+
+    data = Digits(tiny_digits.images.copy(), tiny_digits.labels)
+    data.images[3, 100] = np.nan
+    with pytest.raises(ValueError, match=r"'data\.images' must be finite; it holds NaN or inf at 1 position"):
+        train(tiny_network, data, 1, **FAST)
+
+
+def test_nan_loss_stops_training(tiny_digits, tmp_path, monkeypatch):
+    """When the ELBO becomes NaN mid-epoch, training stops with TrainingDiverged; last.pt keeps the
+    last good epoch, finite."""
+    from neurogen.training import TrainingDiverged
+
+    calls = {"n": 0}
+    real = Network.loss_terms
+
+    def poisoned(self, x, *args, **kwargs):
+        calls["n"] += 1
+        kl, rec = real(self, x, *args, **kwargs)
+        return (kl * np.nan, rec) if calls["n"] == 6 else (kl, rec)
+
+    monkeypatch.setattr(Network, "loss_terms", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"the ELBO became nan at epoch 2, batch 2"):
+        trained(tiny_digits, epochs=3, checkpoint_dir=tmp_path)
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["epoch"] == 1
+    assert all(torch.isfinite(v).all() for v in state["network"].values())
+
+
+def test_huge_learning_rate_diverges_with_a_clear_error(tiny_digits):
+    """A learning rate of 1e30 makes the weights non-finite: TrainingDiverged, not NaN weights."""
+    from neurogen.training import TrainingDiverged
+
+    with pytest.raises(TrainingDiverged, match="training diverged"):
+        trained(tiny_digits, epochs=3, schedule=Schedule([1e30]))

@@ -12,9 +12,6 @@
 import os
 import tempfile
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import neurogen as ng
@@ -22,6 +19,7 @@ import neurogen as ng
 TINY = os.environ.get("NEUROGEN_TUTORIAL_SIZE") == "tiny"
 OUT = os.environ.get("NEUROGEN_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="neurogen-tutorial-")
 os.makedirs(OUT, exist_ok=True)
+print("writing to", OUT)
 
 # %% [markdown]
 # ## The data and the subject
@@ -69,16 +67,29 @@ for ax, t in zip(axes, [0, 1, 2, 4, 8, int(imgs.time[-1])]):
     ax.set_title(f"t = {t}")
     ax.axis("off")
 fig.savefig(os.path.join(OUT, "01_samples.png"))
+print("wrote", os.path.join(OUT, "01_samples.png"))
 
 # %% [markdown]
 # ## Save and reload
-# Recordings are netCDF4 files with provenance in their attributes (which network, which
-# stimulus, which seed). They are written atomically: a crash never leaves half a file.
+# Recordings are netCDF4 files that describe themselves: every variable has a `long_name` and
+# `units`, and the attributes hold the provenance (which network, which stimulus, which seed, the
+# command line). They are written atomically with checksums: a crash never leaves half a file,
+# and a corrupted one is refused with the name of the damaged variable.
 
 # %%
 path = os.path.join(OUT, "01_sixes.nc")
 rec.save(path)
-again = ng.Recording.load(path)
-print(again.attrs["network_sha256"][:16], again.attrs["stimulus"])
-assert float(abs(again.latent - rec.latent).max()) == 0.0
 print("wrote", path)
+again = ng.Recording.load(path)
+print(again.latent.attrs["long_name"], "|", again.attrs["title"], "|", again.attrs["network_sha256"][:16])
+assert float(abs(again.latent - rec.latent).max()) == 0.0
+
+# %% [markdown]
+# A loaded recording behaves like the one in memory: its coordinates are read at once and only
+# the signals stay on disk until used, so xarray's idioms work on both: select trials by a
+# coordinate, or average per label.
+
+# %%
+print(again.sel(trial=again.dataset.noise == 0.2).n_trials, "trials at p = 0.2")
+print(again.latent.groupby("label").mean().sizes)
+again.close()

@@ -12,9 +12,6 @@
 import os
 import tempfile
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import neurogen as ng
@@ -23,6 +20,7 @@ from neurogen import analysis as na
 TINY = os.environ.get("NEUROGEN_TUTORIAL_SIZE") == "tiny"
 OUT = os.environ.get("NEUROGEN_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="neurogen-tutorial-")
 os.makedirs(OUT, exist_ok=True)
+print("writing to", OUT)
 
 digits = ng.load_mnist("train")
 net = ng.Network.default(device="cpu")
@@ -63,6 +61,7 @@ ax.set_xlabel("inference step t")
 ax.set_ylabel("‖z(t) − ξ‖₂")
 ax.legend()
 fig.savefig(os.path.join(OUT, "02_distances.png"))
+print("wrote", os.path.join(OUT, "02_distances.png"))
 
 # %% [markdown]
 # ## The dip

@@ -13,9 +13,6 @@
 import os
 import tempfile
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import neurogen as ng
@@ -24,6 +21,7 @@ from neurogen import analysis as na
 TINY = os.environ.get("NEUROGEN_TUTORIAL_SIZE") == "tiny"
 OUT = os.environ.get("NEUROGEN_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="neurogen-tutorial-")
 os.makedirs(OUT, exist_ok=True)
+print("writing to", OUT)
 
 digits = ng.load_mnist("train").select(n=300 if TINY else 5000, seed=0)
 sizes = [2, 10] if TINY else [2, 5, 20]
@@ -60,3 +58,4 @@ for k, nz in enumerate(sizes):
     axes[0, k].set_title(f"Nz = {nz}")
     axes[1, k].imshow(cos.values, vmin=-1, vmax=1, cmap="RdBu_r")
 fig.savefig(os.path.join(OUT, "04_architecture.png"))
+print("wrote", os.path.join(OUT, "04_architecture.png"))

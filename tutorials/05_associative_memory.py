@@ -13,9 +13,6 @@
 import os
 import tempfile
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -26,6 +23,7 @@ from neurogen.associative import HierarchicalPatterns, HopfieldNetwork
 TINY = os.environ.get("NEUROGEN_TUTORIAL_SIZE") == "tiny"
 OUT = os.environ.get("NEUROGEN_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="neurogen-tutorial-")
 os.makedirs(OUT, exist_ok=True)
+print("writing to", OUT)
 
 # %% [markdown]
 # ## Hierarchical patterns and the network
@@ -85,3 +83,4 @@ for ax, s, title in ((axes[0], st, "Hopfield"), (axes[1], vst, "VAE")):
 axes[0].set_ylabel("min_t ‖state − ξ‖₂")
 axes[0].legend()
 fig.savefig(os.path.join(OUT, "05_associative.png"))
+print("wrote", os.path.join(OUT, "05_associative.png"))

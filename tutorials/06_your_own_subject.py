@@ -21,6 +21,7 @@ from neurogen import analysis as na
 TINY = os.environ.get("NEUROGEN_TUTORIAL_SIZE") == "tiny"
 OUT = os.environ.get("NEUROGEN_TUTORIAL_OUT") or tempfile.mkdtemp(prefix="neurogen-tutorial-")
 os.makedirs(OUT, exist_ok=True)
+print("writing to", OUT)
 
 # %% [markdown]
 # ## A model of your own

@@ -107,6 +107,7 @@ ax.set_xlabel("noise fraction p")
 ax.set_ylabel(f"mean z of unit {unit}")
 fig.tight_layout()
 fig.savefig(os.path.join(OUT, "08_tuning.png"))
+print("wrote", os.path.join(OUT, "08_tuning.png"))
 
 # %% [markdown]
 # `rec.to_pynapple()` gives the same objects straight from a recording, with a one-line feature:
@@ -126,6 +127,7 @@ print(len(p.per_trial()), "per-trial TsdFrames; first:", p.per_trial()[0].shape)
 again = ng.Recording.from_nwb(nwb_path)
 assert again.dataset.identical(rec.dataset)
 nc = rec.save(os.path.join(OUT, "08_sixes.nc"))
+print("wrote", nc)
 folder = export(nc, "pynapple-npz", os.path.join(OUT, "08_pynapple"))
 print(nap.load_folder(str(folder)))
 print("wrote", nwb_path, "and", folder)

@@ -8,8 +8,9 @@ experiment: :class:`HierarchicalPatterns` draws the tree root → concepts → m
 store the memories and satisfy :class:`~neurogen.subject.Subject`, so :func:`neurogen.run`,
 :class:`~neurogen.recording.Recording`, :class:`~neurogen.concepts.ConceptHierarchy` and
 :mod:`neurogen.analysis` apply unchanged. :class:`ModernHopfield` also stores real-valued patterns
-with labels (e.g. a VAE's memories in its latent space, :meth:`ModernHopfield.from_hierarchy`), and
-:func:`beta_sweep` relaxes the same start states at each inverse temperature β::
+with labels (e.g. a VAE's memories in its latent space, :meth:`ModernHopfield.from_hierarchy`).
+The subjects sit below the engine: the measurements made on them (e.g. the β sweep of the
+``associative`` study) live with the studies::
 
     pats = HierarchicalPatterns(2000, n_concepts=5, n_memories=30, b_concept=0.2, b_memory=0.6)
     net = HopfieldNetwork.from_patterns(pats)
@@ -19,8 +20,8 @@ with labels (e.g. a VAE's memories in its latent space, :meth:`ModernHopfield.fr
 """
 
 from neurogen.associative.hopfield import DYNAMICS, RULES, UPDATES, HopfieldNetwork
-from neurogen.associative.modern import ModernHopfield, beta_sweep
+from neurogen.associative.modern import ModernHopfield
 from neurogen.associative.patterns import HIERARCHY_KINDS, HierarchicalPatterns
 
 __all__ = ["DYNAMICS", "HIERARCHY_KINDS", "RULES", "UPDATES", "HierarchicalPatterns", "HopfieldNetwork",
-           "ModernHopfield", "beta_sweep"]
+           "ModernHopfield"]

@@ -5,16 +5,15 @@ patterns X (N, P) as columns. Small β averages many patterns (a metastable stat
 the concept), large β retrieves single patterns in one step. ``encode`` reads the state out,
 ``decode`` is one update, so :func:`neurogen.run` records it like any other subject.
 
-It also owns :func:`beta_sweep`: the same start states relaxed at each β of a sweep, and the
-distance of the final state to each level of a concept hierarchy (memory, concept, abstract),
-the β counterpart of the noise sweep of the paper's Fig. 4.
+The β sweep over such a network (the same start states relaxed at each β) is a measurement, so
+it lives with the study that makes it (:mod:`neurogen.studies._beta_sweep`): a subject sits below
+the engine and imports neither it nor the analysis.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ import xarray as xr
 
 from neurogen.device import resolve_device
 
-__all__ = ["ModernHopfield", "beta_sweep"]
+__all__ = ["ModernHopfield"]
 
 
 class ModernHopfield:
@@ -42,7 +41,7 @@ class ModernHopfield:
         β·N when ``beta`` is not given.
     labels : array-like (P,), optional
         The concept (class) of each stored pattern; needed by :meth:`hierarchy` and for the
-        retrieval fractions of :func:`beta_sweep`.
+        retrieval fractions of a β sweep.
     samples : array-like (P,), optional
         An identifier of each stored pattern (e.g. its sample index in a
         :class:`~neurogen.concepts.ConceptHierarchy`, matched to a stimulus' ``source``); default
@@ -209,131 +208,3 @@ class ModernHopfield:
     def __repr__(self) -> str:
         return (f"ModernHopfield(n_units={self.n_units}, n_patterns={self.n_patterns}, beta={self.beta:g}, "
                 f"device={str(self._device)!r})")
-
-
-def _start_stimulus(start: Any, labels: Any, sources: Any) -> Any:
-    from neurogen.stimulus import PixelSwap, Stimulus
-
-    if isinstance(start, Stimulus):
-        if labels is not None or sources is not None:
-            msg = "give labels= and sources= only with an array of start states, not with a Stimulus."
-            raise ValueError(msg)
-        return start
-    x = np.asarray(start, dtype=np.float32)
-    if x.ndim != 2 or len(x) == 0 or not np.isfinite(x).all():
-        msg = f"start must be a Stimulus or a non-empty finite (trials, units) array, got shape {x.shape}."
-        raise ValueError(msg)
-    if labels is None:
-        msg = "an array of start states needs labels= (the concept of each trial)."
-        raise ValueError(msg)
-    src = np.arange(len(x)) if sources is None else sources
-    return Stimulus(x, labels, src, noise=PixelSwap(0.0), description="given start states")
-
-
-def beta_sweep(network: ModernHopfield, start: Any, betas: Sequence[float], steps: int, *,
-               hierarchy: Any = None, labels: Any = None, sources: Any = None) -> xr.Dataset:
-    """Relax the same start states at each β and measure where the final state lies.
-
-    For every β the update ξ ← X softmax(β Xᵀ ξ) runs ``steps`` times from each start state
-    (recorded with :func:`neurogen.run`); the final state ξ(T) is compared with the trial's own
-    memory, own concept and the abstract concept (:func:`neurogen.analysis.distance`). The level
-    with the smallest mean final distance is the β's ``nearest`` level (the rule of
-    :func:`neurogen.analysis.stages`, with β in place of the noise fraction p).
-
-    Parameters
-    ----------
-    network : ModernHopfield
-        The stored patterns; its own β is not used (each β of ``betas`` is applied through
-        :meth:`ModernHopfield.with_beta`).
-    start : Stimulus or array-like (trials, N)
-        The start states ξ(0) (a stimulus' inputs are the states themselves: ``encode`` is the
-        identity). Its ``source`` must name a memory of ``hierarchy``.
-    betas : sequence of float
-        The inverse temperatures, each > 0 (sorted ascending in the result).
-    steps : int
-        T, updates per trial.
-    hierarchy : ConceptHierarchy, optional
-        The levels measured against; default ``network.hierarchy()`` (its stored patterns, their
-        class means and the mean of those).
-    labels, sources : array-like (trials,), optional
-        With an array ``start``: each trial's concept label and own memory's sample (default:
-        0..trials−1, i.e. the stored pattern of the same row when ``network`` stores the starts'
-        memories in order).
-
-    Returns
-    -------
-    xarray.Dataset
-        Over ``beta`` (and ``level`` = memory, concept, abstract; ``trial``):
-
-        * ``final(beta, level, trial)``: ‖ξ(T) − target‖₂;
-        * ``mean``, ``sem``, ``n`` ``(level, beta)``: over trials;
-        * ``nearest(beta)``: the level of smallest mean final distance (ties: the more detailed),
-          ``numeral(beta)`` its stage numeral (I, II, III);
-        * ``fraction(level, beta)``: the fraction of trials whose final state is nearest that level;
-        * ``own_memory(beta)``, ``same_label(beta)``: the fraction of trials whose most weighted
-          stored pattern at the final state (argmax of :meth:`ModernHopfield.attention`) is the
-          trial's own memory, or has the trial's label (NaN without ``network.labels``).
-
-    Raises
-    ------
-    ValueError
-        For an empty or non-positive ``betas``, a negative ``steps``, or start states of the wrong
-        width.
-
-    Examples
-    --------
-    >>> net = ModernHopfield.from_hierarchy(ctx.hierarchy, per_label=200)  # doctest: +SKIP
-    >>> res = beta_sweep(net, start_states, np.geomspace(0.1, 10, 8), steps=40,  # doctest: +SKIP
-    ...                  hierarchy=ctx.hierarchy, labels=labels, sources=sources)
-    >>> res["nearest"].values  # doctest: +SKIP
-    """
-    from neurogen import analysis as na
-    from neurogen.engine import run
-
-    if not isinstance(network, ModernHopfield):
-        msg = f"network must be a ModernHopfield, got {type(network).__name__}."
-        raise TypeError(msg)
-    bs = np.asarray(betas, dtype=np.float64).ravel()
-    if bs.size == 0 or not np.isfinite(bs).all() or (bs <= 0).any():
-        msg = f"betas must be a non-empty sequence of finite numbers > 0: {betas!r}"
-        raise ValueError(msg)
-    bs = np.unique(bs)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        msg = f"'steps' must be an int >= 0: {steps!r}"
-        raise ValueError(msg)
-    stim = _start_stimulus(start, labels, sources)
-    if stim.images.shape[1] != network.n_units:
-        msg = (f"start states have {stim.images.shape[1]} units but the network stores patterns of "
-               f"{network.n_units}.")
-        raise ValueError(msg)
-    hier = network.hierarchy() if hierarchy is None else hierarchy
-    finals, own, same = [], [], []
-    co = stim.trial_coords()
-    for b in bs:
-        net = network.with_beta(float(b))
-        rec = run(net, stim, steps=int(steps), progress=False)
-        last = rec.latent.isel(time=-1)
-        finals.append(xr.concat([na.distance(last, getattr(hier, lvl)).reset_coords(drop=True)
-                                 for lvl in na.LEVELS], dim="level"))
-        with torch.inference_mode():
-            top = net.attention(torch.as_tensor(last.values)).argmax(-1).cpu().numpy()
-        own.append(float((network.samples[top] == co["source"]).mean()))
-        same.append(float((network.labels[top] == co["label"]).mean()) if network.labels is not None
-                    else float("nan"))
-    final = xr.concat(finals, dim="beta").assign_coords(
-        beta=bs, level=list(na.LEVELS), label=("trial", co["label"]), source=("trial", co["source"]))
-    final = final.transpose("beta", "level", "trial")
-    final.attrs = {"long_name": "distance of the final state ξ(T) to each level", "steps": int(steps)}
-    per_beta = ("trial", np.repeat(bs, final.sizes["trial"]))
-    mins = {lvl: xr.DataArray(final.sel(level=lvl).values.ravel(), dims="trial", coords={"beta": per_beta})
-            for lvl in na.LEVELS}
-    st = na.stages(mins, by="beta")
-    winner = final.argmin("level")
-    fraction = xr.concat([(winner == k).mean("trial") for k in range(len(na.LEVELS))], dim="level")
-    return xr.Dataset(
-        {"final": final, "mean": st["mean"], "sem": st["sem"], "n": st["n"],
-         "nearest": st["stage"], "numeral": st["numeral"],
-         "fraction": fraction.assign_coords(level=list(na.LEVELS)).transpose("level", "beta"),
-         "own_memory": ("beta", np.asarray(own)), "same_label": ("beta", np.asarray(same))},
-        attrs={"steps": int(steps), "n_patterns": int(network.n_patterns), "n_units": int(network.n_units),
-               "rule": "nearest = level with the smallest mean final distance (ties: more detailed level)"})

@@ -30,6 +30,7 @@ import xarray as xr
 from neurogen.studies import (associative, concept_formation, fig1, fig2, fig3, fig4, fig6, fig7, figA1,
                               figB2, global_to_fine, lesions, readings)
 from neurogen._netcdf import describe_variables
+from neurogen.studies._measure import progress
 from neurogen.studies._common import PROFILES, BySize, Profile, context, get_profile, save_data, save_figure
 from neurogen.studies.claims import Claim
 
@@ -61,7 +62,7 @@ def _module(name: str) -> ModuleType:
 
 
 def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLike = ".",
-              device: str = "auto", *, data: Any = None) -> StudyResult:
+              device: str = "auto", *, data: Any = None, quiet: bool = False) -> StudyResult:
     """Run one study: measure, save ``out/NAME.nc``, plot ``out/NAME.png`` and ``.pdf``, compute claims.
 
     Parameters
@@ -74,6 +75,8 @@ def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLik
     device : {"auto", "cpu", "cuda"}
     data : (Digits, Digits), optional
         ``(train, test)`` replacing MNIST (tests use small synthetic digits).
+    quiet : bool
+        No progress bars (by default the recordings show one on a terminal).
     """
     module = _module(name)
     p = get_profile(profile)
@@ -82,7 +85,8 @@ def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLik
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     ctx = context(p, device, data)
-    ds = describe_variables(module.measure(ctx, sizes), getattr(module, "LONG_NAMES", None))
+    with progress(False if quiet else None):
+        ds = describe_variables(module.measure(ctx, sizes), getattr(module, "LONG_NAMES", None))
     ds.attrs.update({"study": name, "profile": p.name, "sizes": repr(sizes), "caption": module.CAPTION,
                      **{k: v for k, v in ctx.network.describe().items() if k not in ds.attrs}})
     files = [save_data(ds, out, name)]

@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen._files import atomic_path
-from neurogen._netcdf import cf_global_attrs, describe_variables, write_dataset
+from neurogen._netcdf import cf_global_attrs, write_dataset
 from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
@@ -60,6 +60,12 @@ class Profile:
     n_train: int = 0
     n_memories: int = 0
     seed: int = 0
+
+    def training(self) -> str:
+        """How this profile's subjects were trained, in words (for titles and claims)."""
+        if self.subject == "default":
+            return "the shipped zoo (the paper's recipe, 100 epochs on 60,000 images)"
+        return f"trained here ({self.n_hidden} hidden units, {self.epochs} epochs on {self.n_train or 60000} images)"
 
     def describe(self) -> str:
         """One line for reports."""

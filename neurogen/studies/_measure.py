@@ -87,8 +87,8 @@ def noise_sweep(ctx: Any, label: int, trials: int, levels: int, mode: str, steps
 def concept_image_distance(ctx: Any, label: int, trials: int, p: float, mode: str, steps: int) -> xr.Dataset:
     """Fig. 1's protocol: noisy ``label``s, x(t) recorded; ‖x(t) − E_p[x | ξ̄_label]‖ per trial.
 
-    Returns a Dataset with ``distance`` (trial, time), ``images`` (time, pixel) of the first trial and
-    ``concept_image`` (pixel).
+    Returns a Dataset with ``distance`` (trial, time), ``images`` (time, row, col) of the first trial,
+    ``first_source`` (its training-split index) and ``concept_image`` (row, col).
     """
     import torch
 
@@ -100,10 +100,15 @@ def concept_image_distance(ctx: Any, label: int, trials: int, p: float, mode: st
         image = np.asarray(ctx.network.decode(concept[None]))[0]
     target = xr.DataArray(image, dims="pixel")
     d = na.distance(rec.data, target, dim="pixel")
-    return xr.Dataset({"distance": d, "images": rec.data.isel(trial=0, drop=True), "concept_image": target})
+    side = int(round(np.sqrt(image.size)))
+    return xr.Dataset({"distance": d.reset_coords(drop=True),
+                       "images": rec.images(trial=0).reset_coords(drop=True),
+                       "first_source": int(rec.dataset["source"].values[0]),
+                       "concept_image": (("row", "col"), image.reshape(side, side))})
 
 
-def final_states(ctx: Any, label: int, trials: int, p: float, mode: str, steps: int) -> tuple[xr.DataArray, np.ndarray]:
+def final_states(ctx: Any, label: int, trials: int, p: float, mode: str, steps: int
+                 ) -> tuple[xr.DataArray, np.ndarray]:
     """Fig. B.2's protocol: z(t) of every trial (latent only) and the final state x(T) = E_p[x | z(T − 1)].
 
     x(T) is recomputed from z(T − 1) with the subject's decoder — exactly the engine's last step — so no

@@ -1,14 +1,18 @@
 """Concept formation over training: how attraction to the concept develops across epochs.
 
-For each kept checkpoint of one training run: test ELBO, active units, the Fig. 2 quantities for all
-ten labels (steps to the closest approach to the concept, dip depth d_min/d(0), d(T)/d(0), and the
-outcome "settles" / "runs_away" / "no_dip" of :func:`neurogen.analysis.returns_to_concept`), and the
-Fig. 4 stages for both pixel-swap readings — all plotted against epoch.
+Protocol: for each kept checkpoint of one training run
+(:func:`~neurogen.studies._common.development_checkpoints`: ``quick``, the shipped default
+subject's run, epochs 1, 2, 5, 10, 25, 50, 100; ``paper`` and ``tiny``, the profile's cached run):
+the test ELBO, the active units (Fig. 3a), the Fig. 2 curves for all ten labels (``trials`` noisy
+images per label at p = 0.2, T steps; ‖z(t) − ξ̄_label‖ mean ± SEM, each classified by
+:func:`neurogen.analysis.returns_to_concept` with its SEM: ``no_approach``,
+``approaches_and_stays``, ``settles`` or ``runs_away``), and the Fig. 4 stages
+(:func:`neurogen.analysis.stages`) under each pixel-swap reading in ``modes``. Not in the paper: it
+says when, in training, the paper's pictures appear.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import attrs
@@ -16,100 +20,146 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import (context, context_for, development_checkpoints, get_profile,
-                                      save_data, save_figure)
-from neurogen.studies.fig2 import distance_curves
-from neurogen.studies.fig4 import sweep
+from neurogen.studies._common import BySize, Context, context_for, development_checkpoints
+from neurogen.studies._measure import distance_curves, noise_sweep
+from neurogen.studies.claims import Claim, verdict
 
+NAME = "concept_formation"
 CAPTION = ("(Not in the paper.) Concept formation over training: for each kept checkpoint of one "
-           "training run, the Fig. 2 dip and the Fig. 4 stages.")
+           "training run, the test ELBO, the Fig. 2 approach to the concept for every label, and the "
+           "Fig. 4 stages.")
+LONG_NAMES = {"epoch": "training epoch of the checkpoint", "n": "trials per label",
+              "network_sha256": "sha256 of the checkpoint", "stage_boundaries": "noise fractions p of the stage "
+              "changes", "stage_sequence": "stages in order of appearance as p grows"}
 
-_STAGE_CODE = {"I": 1, "II": 2, "III": 3}
+
+@attrs.frozen
+class Sizes:
+    """Per checkpoint: trials per label (Fig. 2), trials per p and points of p (Fig. 4), steps T.
+
+    ``n_test``: test images for the ELBO; ``modes``: the pixel-swap readings of the stages.
+    """
+
+    trials: int
+    sweep_trials: int
+    levels: int
+    steps: int
+    n_test: int = 2000
+    p: float = 0.2
+    mode: str = "invert"
+    label: int = 6
+    modes: tuple[str, ...] = ("invert", "permute")
 
 
-def study(profile: Any = "quick", out: str | os.PathLike = ".", device: str = "auto", *,
-          modes: tuple[str, ...] = ("invert", "permute"), data: Any = None) -> dict[str, Any]:
-    """Measure the Fig. 2 / Fig. 4 picture at every kept epoch of one training run."""
-    import matplotlib
-    matplotlib.use("Agg")
+SIZES = BySize(tiny=Sizes(trials=2, sweep_trials=2, levels=5, steps=6, n_test=100),
+               quick=Sizes(trials=100, sweep_trials=100, levels=21, steps=80),
+               paper=Sizes(trials=100, sweep_trials=100, levels=21, steps=80))
+
+
+def _checkpoint(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """Every number of one checkpoint (its context ``ctx``)."""
+    net = ctx.network
+    labels = [int(v) for v in ctx.hierarchy.concept.label.values]
+    band = distance_curves(ctx, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps)
+    mean, sem = band["mean"].transpose("label", "time"), band["sem"].transpose("label", "time")
+    dips = na.returns_to_concept(mean, sem=sem)
+    test = ctx.test.subset(np.arange(min(sizes.n_test, len(ctx.test))))
+    out = xr.Dataset({
+        "mean": mean, "sem": sem, "n": band["n"],
+        **{f"dip_{k}": v for k, v in dips.data_vars.items()},
+        "test_elbo": xr.DataArray(net.mean_elbo(test), attrs={"long_name": "test ELBO", "units": "nat"}),
+        "active_units": xr.DataArray(int(na.active_units(ctx.hierarchy.memory).sum()),
+                                     attrs={"long_name": "active units (Fig. 3a)", "units": "1"}),
+        "network_sha256": xr.DataArray(str(net.sha256)),
+    })
+    per_mode = []
+    for mode in sizes.modes:
+        st = na.stages(noise_sweep(ctx, sizes.label, sizes.sweep_trials, sizes.levels, mode, sizes.steps))
+        per_mode.append(xr.Dataset({
+            "stage_sequence": xr.DataArray(str(st["sequence"].values)),
+            "stage_in_order": xr.DataArray(bool(st["in_order"]) and bool(st["complete"]),
+                                           attrs={"long_name": "stages I, II, III all present and in order"}),
+            "stage_boundaries": xr.DataArray(", ".join(f"{float(b):.2f}" for b in st["boundary"].values)),
+        }))
+    return xr.merge([out, xr.concat(per_mode, xr.DataArray(list(sizes.modes), dims="mode", name="mode"))])
+
+
+def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """The Fig. 2 / Fig. 4 picture and the test ELBO at every kept epoch of one training run."""
+    parts = []
+    for epoch, net in development_checkpoints(ctx.profile, ctx.device, (ctx.train, ctx.test)):
+        sub = context_for(net, ctx.profile, ctx.train, ctx.test, device=ctx.device, data_key=ctx.data_key)
+        parts.append(_checkpoint(sub, sizes).expand_dims(epoch=[int(epoch)]))
+    out = xr.concat(parts, "epoch", coords="minimal", compat="override")
+    out.attrs.update({"p": sizes.p, "mode": sizes.mode, "label": sizes.label, "steps": sizes.steps,
+                      "modes": list(sizes.modes), "training": ctx.profile.describe()})
+    return out
+
+
+def plot(ds: xr.Dataset) -> Any:
+    """Test ELBO, outcome counts, dip depth and the stages, each against epoch."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
-    p = get_profile(profile)
-    base = context(p, device, data)
-    # fewer trials per checkpoint than the single-network studies: there are several networks
-    small = attrs.evolve(p, trials_fig2=max(2, p.trials_fig2 // 3), trials_fig4=max(2, p.trials_fig4 // 5))
-    rows = []
-    for epoch, net in development_checkpoints(p, device, data):
-        ctx = context_for(net, small, base.train, base.test)
-        labels = [int(v) for v in ctx.hierarchy.concept.label.values]
-        band = distance_curves(ctx, labels, small.trials_fig2, 0.2, "invert", small.steps)
-        dips = na.returns_to_concept(band["mean"].transpose("label", "time"))
-        row: dict[str, Any] = {
-            "epoch": epoch, "test_elbo": net.mean_elbo(base.test.subset(np.arange(min(2000, len(base.test))))),
-            "active_units": int(na.active_units(ctx.hierarchy.memory).sum()),
-            "n_dip": int(dips["dip"].sum()),
-            "n_settles": int((dips["outcome"] == "settles").sum()),
-            "n_runs_away": int((dips["outcome"] == "runs_away").sum()),
-            "t_min": float(dips["t_min"].mean()), "depth": float(dips["depth"].mean()),
-            "final_ratio": float(dips["final_ratio"].mean()),
-        }
-        for mode in modes:
-            st = na.stages(sweep(ctx, 6, small.trials_fig4, small.noise_levels, mode, small.steps))
-            present = sorted(set(str(v) for v in st["numeral"].values), key=list(_STAGE_CODE).index)
-            row[f"stages_{mode}"] = " → ".join(present)
-            row[f"stages_in_order_{mode}"] = bool(st["in_order"]) and present == ["I", "II", "III"]
-            row[f"boundaries_{mode}"] = ", ".join(f"{float(b):.2f}" for b in st["boundary"].values)
-        rows.append(row)
-    ds = xr.Dataset({k: ("epoch", [r[k] for r in rows]) for k in rows[0] if k != "epoch"},
-                    coords={"epoch": [r["epoch"] for r in rows]})
-    fig, axes = plt.subplots(1, 4, figsize=(18, 3.8))
-    e = ds.epoch
-    axes[0].plot(e, ds.test_elbo, "o-")
+    fig, axes = plt.subplots(1, 4, figsize=(18, 3.9), layout="constrained")
+    e = ds.epoch.values
+    axes[0].plot(e, ds["test_elbo"], "o-")
     axes[0].set_ylabel("test ELBO (nats)")
-    axes[1].plot(e, ds.n_dip, "o-", label="dip")
-    axes[1].plot(e, ds.n_settles, "s--", label="settles")
-    axes[1].plot(e, ds.n_runs_away, "^:", label="runs away")
-    axes[1].set_ylabel("labels (of 10)")
-    axes[1].legend(fontsize=8)
-    axes[2].plot(e, ds.depth, "o-", label="d_min / d(0)")
-    axes[2].plot(e, ds.final_ratio, "s--", label="d(T) / d(0)")
-    axes[2].legend(fontsize=8)
+    outcome = ds["dip_outcome"].astype(str)
+    for k, (name, marker) in enumerate(zip(na.OUTCOMES, "xos^")):
+        axes[1].plot(e, (outcome == name).sum("label"), f"{marker}-", color=f"C{k}", label=name.replace("_", " "))
+    axes[1].set_ylabel(f"labels (of {ds.sizes['label']})")
+    axes[1].yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[1].legend(fontsize=7)
+    axes[2].plot(e, ds["dip_depth"].mean("label"), "o-", label=r"$d_{\min} / d(0)$")
+    axes[2].plot(e, ds["dip_final_ratio"].mean("label"), "s--", label=r"$d(T) / d(0)$")
     axes[2].set_ylabel("ratio (mean over labels)")
-    for mode in modes:
-        axes[3].plot(e, ds[f"stages_in_order_{mode}"].astype(int), "o-", label=mode)
-    axes[3].set_ylabel("stages I → II → III present")
+    axes[2].legend(fontsize=8)
+    for mode in ds["mode"].values:
+        axes[3].plot(e, ds["stage_in_order"].sel(mode=mode).astype(int), "o-", label=str(mode))
+    axes[3].set_yticks([0, 1], ["no", "yes"])
+    axes[3].set_ylabel("stages I → II → III in order")
     axes[3].legend(fontsize=8)
     for ax in axes:
         ax.set_xscale("log")
+        ax.set_xticks(e)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("epoch")
-    fig.suptitle("concept formation over training")
-    files = save_figure(fig, out, "concept_formation")
-    files.append(save_data(ds, out, "concept_formation", {"profile": p.name}))
-    first_dip = next((r["epoch"] for r in rows if r["n_dip"] == 10), None)
-    first_stages = {m: _first_from(rows, f"stages_in_order_{m}") for m in modes}
-    return {"figure": "concept_formation", "files": [str(f) for f in files], "table": rows,
-            "epochs": [r["epoch"] for r in rows], "first_epoch_dip_all_labels": first_dip,
-            "first_epoch_stages_in_order": first_stages}
+    fig.suptitle(f"concept formation over training ({ds.attrs['training']}); p = {ds.attrs['p']} "
+                 f"({ds.attrs['mode']})", fontsize=10)
+    return fig
 
 
-def _first_from(rows: list[dict[str, Any]], key: str) -> int | None:
-    """First epoch from which ``key`` holds at every later checkpoint."""
-    for i, r in enumerate(rows):
-        if all(q[key] for q in rows[i:]):
-            return r["epoch"]
+def _first_from(epochs: list[int], oks: list[bool]) -> int | None:
+    """The first epoch from which ``oks`` holds at every later checkpoint."""
+    for i, ep in enumerate(epochs):
+        if all(oks[i:]):
+            return ep
     return None
 
 
-def claims(r: dict[str, Any]) -> list[Any]:
-    """Claims for the replication report (not in the paper: measured only)."""
-    from neurogen.studies.report import FAILS, HOLDS, Claim
-
-    out = [Claim("concept_formation", "Epoch at which the concept-first transient first appears in 10 of 10 labels",
-                 "— (not in the paper)", f"epoch {r['first_epoch_dip_all_labels']} (checkpoints {r['epochs']})",
-                 HOLDS if r["first_epoch_dip_all_labels"] is not None else FAILS,
-                 "holds if some kept checkpoint shows a dip for all 10 labels")]
-    for mode, ep in r["first_epoch_stages_in_order"].items():
-        out.append(Claim("concept_formation", f"Epoch from which stages I → II → III appear in order ({mode})",
-                         "— (not in the paper)", f"epoch {ep}", HOLDS if ep is not None else FAILS,
-                         "holds if from some checkpoint on every later one shows I → II → III"))
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """When the approach appears in every label, and from when the stages are in order (not in the paper)."""
+    epochs = [int(v) for v in ds.epoch.values]
+    n_labels = ds.sizes["label"]
+    counts = ds["dip_dip"].astype(bool).sum("label").values
+    first = next((ep for ep, c in zip(epochs, counts) if c == n_labels), None)
+    table = "; ".join(
+        f"{ep}: " + ", ".join(f"{int((ds['dip_outcome'].sel(epoch=ep).astype(str) == o).sum())} {o}"
+                              for o in na.OUTCOMES if (ds["dip_outcome"].sel(epoch=ep).astype(str) == o).any())
+        for ep in epochs)
+    subjects = f"one training run, checkpoints at epochs {', '.join(map(str, epochs))}; {ds.attrs['training']}"
+    out = [Claim(NAME, f"Epoch at which the concept-first approach first appears in {n_labels} of {n_labels} labels",
+                 "— (not in the paper)", f"epoch {first} (outcomes by epoch: {table})", verdict(first is not None),
+                 "holds if some kept checkpoint shows an approach (returns_to_concept with SEM, any outcome "
+                 "but 'no_approach') for every label", subjects, str(ds.attrs["mode"]))]
+    for mode in ds["mode"].values:
+        oks = [bool(v) for v in ds["stage_in_order"].sel(mode=mode).values]
+        ep = _first_from(epochs, oks)
+        seq = ", ".join(f"{e}: {s}" for e, s in zip(epochs, ds["stage_sequence"].sel(mode=mode).values))
+        out.append(Claim(NAME, f"Epoch from which stages I → II → III appear in order ({mode})",
+                         "— (not in the paper)", f"epoch {ep} (stages by epoch: {seq})", verdict(ep is not None),
+                         "holds if from some checkpoint on every later one shows I → II → III, all present "
+                         "and in order", subjects, str(mode)))
     return out

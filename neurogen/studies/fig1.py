@@ -14,16 +14,12 @@ from typing import Any
 
 import attrs
 import numpy as np
-import torch
 import xarray as xr
 
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
-from neurogen.engine import run
-from neurogen.probe import Probe
-from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._common import BySize, Context, subject_coords
-from neurogen.studies._measure import trials_for
+from neurogen.studies._measure import concept_image_distance
 from neurogen.studies.claims import Claim, across
 
 NAME = "fig1"
@@ -68,25 +64,16 @@ SIZES = BySize(tiny=Sizes(trials=8, steps=6, seeds=(0, 1)),
 
 def _one_subject(sub: Context, sizes: Sizes) -> xr.Dataset:
     """x(t) of the first trial, the concept image, and the data-space distance curve with its dip."""
-    n = trials_for(sub, sizes.label, sizes.trials)
-    stim = Stimulus.from_dataset(sub.data, label=sizes.label, n=n, noise=PixelSwap(sizes.p, mode=sizes.mode),
-                                 seed=sub.profile.seed)
-    rec = run(sub.network, stim, steps=sizes.steps, probe=Probe(["latent", "data"]), progress=False)
-    concept = np.asarray(sub.hierarchy.concept.sel(label=sizes.label).values, dtype=np.float32)
-    with torch.inference_mode():
-        concept_image = np.asarray(sub.network.decode(concept[None]))[0]
-    target = xr.DataArray(concept_image, dims="pixel")
-    band = na.mean_sem(na.distance(rec.data, target, dim="pixel"))
+    rec = concept_image_distance(sub, sizes.label, sizes.trials, sizes.p, sizes.mode, sizes.steps)
+    band = na.mean_sem(rec["distance"])
     sem = band["sem"] if int(band["n"]) > 1 else None  # one trial has no standard error
     dip = na.returns_to_concept(band["mean"], sem=sem)
-    side = int(round(np.sqrt(concept_image.size)))
     return xr.Dataset({
-        "images": rec.images(trial=0).reset_coords(drop=True),
-        "concept_image": (("row", "col"), concept_image.reshape(side, side)),
+        "images": rec["images"], "concept_image": rec["concept_image"],
         "distance_mean": band["mean"].reset_coords(drop=True),
         "distance_sem": band["sem"].reset_coords(drop=True),
         "n": band["n"].reset_coords(drop=True).astype(np.int64),
-        "first_source": int(rec.dataset["source"].values[0]),
+        "first_source": rec["first_source"],
         **{f"dip_{k}": v.reset_coords(drop=True) for k, v in dip.data_vars.items()},
     })
 

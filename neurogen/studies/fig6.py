@@ -1,173 +1,142 @@
 """Fig. 6: how the latent size Nz shapes the dynamics (a–e) and the concepts' orthogonality (f–j).
 
-One network per Nz is trained through :func:`neurogen.sweep.sweep` (task
-:func:`neurogen.evaluation.train_elbo`; checkpoints and per-task result files in ``out/fig6_sweep``,
-so a rerun resumes), then each is loaded and studied like Fig. 2 (distance of noisy '6's to the
-concept of '6' over time, dip detection) and Fig. 3c (cosine similarity between the concepts).
+Protocol: for each latent size Nz the subject ``ctx.subject(n_latent=Nz, seed=0)`` — in ``quick``
+the shipped zoo (the paper's recipe, 100 epochs on full MNIST, so both claims are tested at the
+paper's training), in ``paper`` retrained with the profile's recipe, in ``tiny`` a small network
+trained in seconds. Each is studied like Fig. 2 (``trials`` noisy '6's at p = 0.2, T steps,
+‖z(t) − ξ̄₆‖ mean ± SEM, classified by :func:`neurogen.analysis.returns_to_concept` with its SEM)
+and Fig. 3c (cosine similarity between the ten concepts, eq. 11; mean |off-diagonal|).
 
-Sizes by profile (:data:`SIZES`): ``tiny`` Nz ∈ {2, 10} with the tiny profile's network and data
-(seconds); ``quick`` Nz ∈ {2, 5, 10, 20, 100}, 1024 hidden units, 10,000 training images × 10
-epochs each (the paper's learning-rate schedule compressed into 10 epochs; measured: 172 s on
-two idle CPU cores, all included); ``paper`` Nz ∈ {2, 5, 6, 10, 20, 100}, full MNIST × 100 epochs
-each. The profile's ``trials_fig2`` and ``steps`` apply.
-
-The ``quick`` training is far too short for the concept-first transient: the shipped subject's
-own development run (full MNIST) first shows a dip for '6' at epoch 25, and at ``quick`` sizes
-no Nz shows one, so its dip claim does not hold there; ``paper`` is the test of the claim.
+Claims: the trajectory approaches the concept for every Nz ≥ 10 and for no Nz ≤ 5 (the paper:
+"Nz = 10, 20, 100 approached the concept of '6' once, Nz = 2, 5 did not"); and the concepts lose
+orthogonality as Nz shrinks (Spearman rank correlation of Nz against mean |C_ij| ≤ −0.8).
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.evaluation import data_fingerprint, train_elbo, training_split
-from neurogen.network import Network
-from neurogen.studies._common import Profile, context_for, get_profile, save_data, save_figure
-from neurogen.studies.fig2 import distance_curves
-from neurogen.sweep import sweep
+from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._measure import distance_curves
+from neurogen.studies.claims import Claim, verdict
 
+NAME = "fig6"
 CAPTION = ("(a-e): Time development of distance with the concept of '6'. The number of elements of "
            "the latent variable is written as Nz. (f-j): Cosine similarity between memory patterns of "
            "each concept in the corresponding model of (a-e).")
 
-#: Per profile: latent sizes, hidden width, epochs, training / test images (0: all).
-SIZES: dict[str, dict[str, Any]] = {
-    "tiny": {"n_latent": (2, 10)},
-    "quick": {"n_latent": (2, 5, 10, 20, 100), "n_hidden": 1024, "epochs": 10, "n_train": 10000,
-              "n_test": 2000},
-    "paper": {"n_latent": (2, 5, 6, 10, 20, 100), "n_hidden": 1024, "epochs": 100, "n_train": 0,
-              "n_test": 0},
-}
+LONG_NAMES = {"n": "trials", "n_latent": "latent size Nz"}
+_PANELS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def sizes(profile: Profile) -> dict[str, Any]:
-    """The training sizes for ``profile`` (unknown profiles: its own n_hidden / epochs / n_train)."""
-    base = {"n_latent": (2, 5, 6, 10, 20, 100), "n_hidden": profile.n_hidden, "epochs": profile.epochs,
-            "n_train": profile.n_train, "n_test": 0}
-    return {**base, **SIZES.get(profile.name, {})}
+@attrs.frozen
+class Sizes:
+    """Latent sizes Nz (one subject each, seed ``seed``), trials, steps T, label, p and pixel-swap reading."""
+
+    n_latent: tuple[int, ...]
+    trials: int
+    steps: int
+    seed: int = 0
+    label: int = 6
+    p: float = 0.2
+    mode: str = "invert"
 
 
-def train_networks(p: Profile, n_latent: list[int], s: dict[str, Any], out: Path, device: str,
-                   data: tuple | None, client: Any) -> xr.Dataset:
-    """Train one network per Nz through the sweep (resumable); the sweep's Dataset over ``n_latent``."""
-    fn = functools.partial(train_elbo, data=data, checkpoint_dir=str(out), device=device)
-    constants = {"n_hidden": s["n_hidden"], "epochs": s["epochs"], "n_train": s["n_train"],
-                 "n_test": s["n_test"], "seed": p.seed, "data_seed": p.seed,
-                 "data_key": data_fingerprint(data)}
-    return sweep({"n_latent": n_latent}, fn, client, out, constants=constants, progress=False)
+SIZES = BySize(tiny=Sizes(n_latent=(2, 10), trials=8, steps=6),
+               quick=Sizes(n_latent=(2, 5, 10, 20, 100), trials=300, steps=80),
+               paper=Sizes(n_latent=(2, 5, 6, 10, 20, 100), trials=300, steps=80))
 
 
-def study(profile: Any = "quick", out: str | os.PathLike = ".", device: str = "auto", *,
-          n_latent: tuple[int, ...] | None = None, p: float = 0.2, mode: str = "invert", label: int = 6,
-          data: Any = None, client: Any = None) -> dict[str, Any]:
-    """Dip (Fig. 2 rule) and mean |off-diagonal cosine| (Fig. 3c) for one network per latent size.
+def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
+    """Per Nz: the distance-to-concept band of ``label``, its dip outcome and the concepts' cosines."""
+    parts = []
+    for nz in sizes.n_latent:
+        sub = ctx.subject(n_latent=nz, seed=sizes.seed)
+        band = distance_curves(sub, [sizes.label], sizes.trials, sizes.p, sizes.mode, sizes.steps)
+        band = band.sel(label=sizes.label, drop=True)
+        dip = na.returns_to_concept(band["mean"], sem=band["sem"])
+        cos = na.cosine_similarity(sub.hierarchy.concept)
+        ds = xr.Dataset({
+            "mean": band["mean"], "sem": band["sem"], "n": band["n"],
+            **{f"dip_{k}": v for k, v in dip.data_vars.items()},
+            "cosine": cos,
+            "off_diagonal_abs_mean": na.off_diagonal_mean(cos),
+        })
+        parts.append(ds.expand_dims(n_latent=[int(nz)]).assign_coords(subject_coords(sub, "n_latent")))
+    out = xr.concat(parts, "n_latent", coords="minimal", compat="override")
+    out["mean"].attrs.update(long_name=f"mean distance to the concept of '{sizes.label}'", units="1")
+    out["off_diagonal_abs_mean"].attrs.update(long_name="mean |off-diagonal cosine| between concepts",
+                                              units="1")
+    out.attrs.update({"label": sizes.label, "p": sizes.p, "mode": sizes.mode, "steps": sizes.steps,
+                      "training": ctx.profile.training()})
+    return out
 
-    ``client``: a dask scheduler address or Client for the training sweep (default: a local
-    cluster). ``data=(train, test)`` replaces MNIST.
-    """
-    import matplotlib
-    matplotlib.use("Agg")
+
+def plot(ds: xr.Dataset) -> Any:
+    """Top row: distance to the concept per Nz (a–e); bottom row: the concepts' cosine matrices (f–j)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    prof = get_profile(profile)
-    s = sizes(prof)
-    nzs = sorted({int(v) for v in (n_latent or s["n_latent"])})
-    if not nzs or nzs[0] < 1:
-        msg = f"n_latent must be positive ints, got {n_latent!r}."
-        raise ValueError(msg)
-    out = Path(out)
-    runs = train_networks(prof, nzs, s, out / "fig6_sweep", device, data, client)
-    train_data, test_data = training_split(data, s["n_train"], prof.seed, n_test=s["n_test"])
-    rows: list[dict[str, Any]] = []
-    bands, cosines = [], []
-    for nz in nzs:
-        r = runs.sel(n_latent=nz)
-        if str(r["error"].values):
-            msg = f"training the Nz={nz} network failed: {r['error'].values}"
-            raise RuntimeError(msg)
-        net = Network.load(str(r["checkpoint"].values), device=device)
-        ctx = context_for(net, prof, train_data, test_data)
-        band = distance_curves(ctx, [label], prof.trials_fig2, p, mode, prof.steps).sel(label=label)
-        dip = na.returns_to_concept(band["mean"])
-        cos = na.cosine_similarity(ctx.hierarchy.concept)
-        rows.append({"n_latent": nz, "dip": bool(dip["dip"]), "outcome": str(dip["outcome"].values),
-                     "t_min": int(dip["t_min"]), "depth": float(dip["depth"]),
-                     "off_diagonal_abs_mean": float(na.off_diagonal_mean(cos)),
-                     "test_elbo": float(r["test_elbo"]), "trials": int(band["n"])})
-        bands.append(band.drop_vars("label", errors="ignore"))
-        cosines.append(cos)
-
-    fig, axes = plt.subplots(2, len(nzs), figsize=(3.2 * len(nzs), 6.4), squeeze=False)
-    for k, (row, band, cos) in enumerate(zip(rows, bands, cosines)):
-        ax = axes[0, k]
-        ax.plot(band.time, band["mean"], color="C0")
-        ax.fill_between(band.time, band["mean"] - band["sem"], band["mean"] + band["sem"], alpha=0.3)
-        ax.axvline(row["t_min"], color="C3", lw=0.8, ls=":")
-        ax.set_title(f"({'abcdefghij'[k % 10]}) Nz = {row['n_latent']}: {row['outcome']}", fontsize=9)
-        ax.set_xlabel("t")
-        im = axes[1, k].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
-        axes[1, k].set_title(f"mean |C_ij| = {row['off_diagonal_abs_mean']:.2f}", fontsize=9)
-        axes[1, k].set_xlabel("label")
-    axes[0, 0].set_ylabel(f"‖z(t) − ξ̄{label}‖₂")
+    nzs = [int(v) for v in ds.n_latent.values]
+    k = len(nzs)
+    fig, axes = plt.subplots(2, k, figsize=(3.2 * k, 6.4), squeeze=False, layout="constrained")
+    label = int(ds.attrs["label"])
+    im = None
+    for i, nz in enumerate(nzs):
+        d = ds.sel(n_latent=nz)
+        ax = axes[0, i]
+        m, s = d["mean"], d["sem"]
+        ax.plot(m.time, m, color="C0")
+        ax.fill_between(m.time, m - s, m + s, alpha=0.3, color="C0")
+        ax.axvline(float(d["dip_t_min"]), color="C3", lw=0.8, ls=":")
+        outcome = str(d["dip_outcome"].values).replace("_", " ")
+        ax.set_title(f"({_PANELS[i]}) $N_z = {nz}$: {outcome}", fontsize=9)
+        ax.set_xlabel("inference step t")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        cos = d["cosine"]
+        labels = [int(v) for v in cos.label.values]
+        im = axes[1, i].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
+        axes[1, i].set_xticks(range(len(labels)), labels, fontsize=7)
+        axes[1, i].set_yticks(range(len(labels)), labels, fontsize=7)
+        axes[1, i].set_title(f"({_PANELS[k + i]}) mean $|C_{{ij}}|$ = {float(d['off_diagonal_abs_mean']):.2f}",
+                             fontsize=9)
+        axes[1, i].set_xlabel("label")
+    axes[0, 0].set_ylabel(rf"$\|z(t) - \bar{{\xi}}_{{{label}}}\|_2$")
     axes[1, 0].set_ylabel("label")
-    fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8)
-    fig.suptitle(f"latent size: '{label}' at p = {p} ({mode}); {s['epochs']} epochs on "
-                 f"{len(train_data)} images per network")
-    files = save_figure(fig, out, "fig6")
-    ds = xr.Dataset(
-        {"mean": xr.concat([b["mean"] for b in bands], "n_latent"),
-         "sem": xr.concat([b["sem"] for b in bands], "n_latent"),
-         **{k: ("n_latent", [row[k] for row in rows])
-            for k in ("dip", "outcome", "t_min", "depth", "off_diagonal_abs_mean", "test_elbo")}},
-        coords={"n_latent": nzs})
-    ds["mean"].attrs["long_name"] = f"mean distance to the concept of '{label}'"
-    files.append(save_data(ds, out, "fig6", {"profile": prof.name, "p": p, "mode": mode, "label": label,
-                                             "training": str(s)}))
-    for k, cos in zip(nzs, cosines):
-        files.append(save_data(cos, out, f"fig6_cosine_nz{k}", {"n_latent": k}))
-    return {
-        "figure": "fig6", "files": [str(f) for f in files], "label": label,
-        "n_latent": nzs, "dip": [r["dip"] for r in rows], "outcome": [r["outcome"] for r in rows],
-        "t_min": [r["t_min"] for r in rows], "depth": [r["depth"] for r in rows],
-        "off_diagonal_abs_mean": [r["off_diagonal_abs_mean"] for r in rows],
-        "test_elbo": [r["test_elbo"] for r in rows], "trials": rows[0]["trials"],
-        "training": {"epochs": s["epochs"], "n_train": len(train_data), "n_hidden": s["n_hidden"]},
-    }
+    fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8, label="cosine similarity")
+    fig.suptitle(f"latent size: '{label}' at p = {ds.attrs['p']} ({ds.attrs['mode']}), "
+                 f"{int(ds['n'].max())} trials; {ds.attrs['training']}", fontsize=10)
+    return fig
 
 
-def _spearman(x: list[float], y: list[float]) -> float:
-    rx, ry = (np.argsort(np.argsort(v)).astype(float) for v in (x, y))
-    if len(x) < 2 or rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
-
-
-def claims(r: dict[str, Any]) -> list[Any]:
-    """Claims for the replication report, with verdicts computed from the measured numbers."""
-    from neurogen.studies.report import FAILS, HOLDS, UNMEASURED, Claim
-
-    by = dict(zip(r["n_latent"], r["dip"]))
-    outcomes = ", ".join(f"Nz={nz}: {o}" for nz, o in zip(r["n_latent"], r["outcome"]))
-    large = [d for nz, d in by.items() if nz >= 10]
-    small = [d for nz, d in by.items() if nz <= 5]
+def claims(ds: xr.Dataset) -> list[Claim]:
+    """The approach for Nz ≥ 10 and not for Nz ≤ 5; orthogonality lost as Nz shrinks."""
+    nzs = [int(v) for v in ds.n_latent.values]
+    dips = {nz: bool(ds["dip_dip"].sel(n_latent=nz)) for nz in nzs}
+    outcomes = ", ".join(f"Nz={nz}: {ds['dip_outcome'].sel(n_latent=nz).values}" for nz in nzs)
+    large = [dips[nz] for nz in nzs if nz >= 10]
+    small = [dips[nz] for nz in nzs if nz <= 5]
     ok = (all(large) and not any(small)) if large and small else None
-    rho = _spearman(r["n_latent"], r["off_diagonal_abs_mean"])
-    offs = ", ".join(f"Nz={nz}: {v:.3f}" for nz, v in zip(r["n_latent"], r["off_diagonal_abs_mean"]))
+    seeds = sorted({int(s) for s in ds["subject_seed"].values})
+    subjects = f"Nz = {', '.join(map(str, nzs))} at seed {', '.join(map(str, seeds))}; {ds.attrs['training']}"
+    offs = [float(ds["off_diagonal_abs_mean"].sel(n_latent=nz)) for nz in nzs]
+    nz_da = xr.DataArray(nzs, dims="n_latent")
+    rho = float(na.rank_correlation(nz_da, nz_da.copy(data=offs), "n_latent")["rho"])
+    off_text = ", ".join(f"Nz={nz}: {v:.3f}" for nz, v in zip(nzs, offs))
     return [
-        Claim("fig6", "Inference passes by the concept for Nz ≥ 10, not for Nz ≤ 5",
-              "dip for Nz = 10, 20, 100; none for Nz = 2, 5", outcomes,
-              HOLDS if ok else (UNMEASURED if ok is None else FAILS),
-              "dip (returns_to_concept) for every Nz ≥ 10 and for no Nz ≤ 5; not measured unless "
-              "both groups were trained"),
-        Claim("fig6", "Concepts lose orthogonality as Nz shrinks", "off-diagonal cosine ≈ 0 at Nz = 100, "
-              "growing as Nz decreases", f"mean |C_ij|: {offs} (Spearman ρ = {rho:.2f})",
-              UNMEASURED if not np.isfinite(rho) else (HOLDS if rho <= -0.8 else FAILS),
-              "Spearman rank correlation between Nz and mean |off-diagonal cosine| ≤ −0.8"),
+        Claim(NAME, "Inference approaches the concept for Nz ≥ 10, not for Nz ≤ 5",
+              "approach for Nz = 10, 20, 100; none for Nz = 2, 5", outcomes, verdict(ok),
+              "returns_to_concept (with SEM) gives an approach (any outcome but 'no_approach') for every "
+              "Nz ≥ 10 and for no Nz ≤ 5; not measured unless both groups were recorded", subjects,
+              str(ds.attrs["mode"])),
+        Claim(NAME, "Concepts lose orthogonality as Nz shrinks",
+              "off-diagonal cosine ≈ 0 at Nz = 100, growing as Nz decreases",
+              f"mean |C_ij|: {off_text} (Spearman ρ = {rho:.2f})",
+              verdict(None if not np.isfinite(rho) else rho <= -0.8),
+              "Spearman rank correlation between Nz and mean |off-diagonal cosine| ≤ −0.8", subjects),
     ]

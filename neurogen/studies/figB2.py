@@ -26,10 +26,9 @@ import xarray as xr
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
 from neurogen.classifier import trained_classifier
-from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._common import BySize, Context, subject_coords
-from neurogen.studies._measure import trials_for
+from neurogen.studies._measure import final_states, trials_for
 from neurogen.studies.claims import Claim, across
 
 NAME = "figB2"
@@ -99,19 +98,9 @@ def _curve(d: xr.DataArray) -> xr.Dataset:
                        "outcome": str(dip["outcome"].values), "t_min": int(dip["t_min"])})
 
 
-def _final_states(network: Any, stim: Stimulus, steps: int) -> tuple[xr.DataArray, np.ndarray]:
-    """z(t) of every trial and the final state x(T) = E_p[x | z(T − 1)]."""
-    latent = run(network, stim, steps=steps, progress=False).latent
-    if latent.sizes["time"] >= 2:
-        x_final = np.asarray(network.decode(np.asarray(latent.isel(time=-2).values, np.float32)))
-    else:  # T = 0: the final state is the input itself
-        x_final = stim.inputs()
-    return latent, x_final
-
-
-def _one_subject(sub: Context, stim: Stimulus, clf: Any, sizes: Sizes) -> xr.Dataset:
+def _one_subject(sub: Context, clf: Any, sizes: Sizes) -> xr.Dataset:
     """One subject's class probabilities of x(T) and its distance-to-concept curves in both conditions."""
-    latent, x_final = _final_states(sub.network, stim, sizes.steps)
+    latent, x_final = final_states(sub, sizes.label, sizes.trials, sizes.p, sizes.mode, sizes.steps)
     proba = np.asarray(clf.predict_proba(x_final))
     predicted = proba.argmax(1)
     d = na.distance(latent, sub.hierarchy.concept).reset_coords(drop=True)
@@ -135,7 +124,7 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     parts = []
     for seed in sizes.seeds:
         sub = ctx.subject(seed=seed)
-        parts.append(_one_subject(sub, stim, clf, sizes).expand_dims(seed=[seed])
+        parts.append(_one_subject(sub, clf, sizes).expand_dims(seed=[seed])
                      .assign_coords(subject_coords(sub, "seed")))
     out = xr.concat(parts, "seed")
     n_classes = out.sizes["class"]

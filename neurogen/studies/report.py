@@ -27,7 +27,6 @@ from neurogen._version import __version__
 from neurogen._files import atomic_path
 from neurogen.studies import STUDIES, StudyResult, run_study
 from neurogen.studies._common import context, get_profile, save_json
-from neurogen.studies._measure import progress
 from neurogen.studies.claims import UNMEASURED, Claim
 
 __all__ = ["replicate", "render_html", "Claim"]
@@ -135,8 +134,7 @@ def replicate(profile: str = "quick", out: str | os.PathLike = "report", device:
         _say(quiet, f"[{k}/{len(names)}] {name} …")
         t = time.perf_counter()
         try:
-            with progress(False if quiet else None):
-                r = run_study(name, p, out, device, data=data)
+            r = run_study(name, p, out, device, data=data, quiet=quiet)
             results[name] = r
             claims.extend(r.claims)
             _say(quiet, f"[{k}/{len(names)}] {name} … {time.perf_counter() - t:.0f} s")

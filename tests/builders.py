@@ -1,7 +1,7 @@
-"""Tiny builders and fixtures shared by the experiment tests (stimulus, engine, recording, concepts).
+"""Tiny builders shared by the tests (plain functions and classes, no fixtures).
 
-Kept apart from ``tests/conftest.py`` on purpose, so that these tests depend only on this file.
-Test modules import the fixtures they use by name; pytest then finds them in the module.
+The fixtures built from them (``digits``, ``network``, ``recording``) live in ``tests/conftest.py``;
+test modules import the builders they call: ``from builders import make_digits``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import torch
 
 from neurogen import Digits, Network, NetworkConfig, Probe, Recording, Stimulus, run
@@ -67,33 +66,3 @@ class LinearSubject:
 
     def describe(self) -> dict[str, Any]:
         return {"subject": "LinearSubject", "n_latent": self.weight.shape[1]}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Run torch single-threaded in the importing module, then restore the setting.
-
-    The networks here are tiny; on a busy machine torch's thread pool costs ~50× the work itself.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def digits() -> Digits:
-    """100 random digits, labels 0–9, original indices 0..99."""
-    return make_digits()
-
-
-@pytest.fixture(scope="module")
-def network() -> Network:
-    """The tiny VAE (do not train or move it in a test)."""
-    return make_network()
-
-
-@pytest.fixture(scope="module")
-def recording() -> Recording:
-    """A small in-memory recording with latent and data, 5 time points."""
-    return make_recording()
