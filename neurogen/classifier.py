@@ -34,7 +34,7 @@ from neurogen._checkpoint import CheckpointError, check_state_dict, read_checkpo
 from neurogen._checks import check_int, check_number, check_seed
 from neurogen._files import sha256_file
 from neurogen.data import Digits, cache_dir
-from neurogen.device import resolve_device
+from neurogen.device import resolve_device, seeded_init
 from neurogen.network import DEFAULT_DIR
 
 __all__ = ["Classifier", "trained_classifier"]
@@ -79,12 +79,7 @@ class Classifier(nn.Module):
         super().__init__()
         self.config = {"conv1": _positive("conv1", conv1), "conv2": _positive("conv2", conv2),
                        "hidden": _positive("hidden", hidden), "n_classes": _positive("n_classes", n_classes)}
-        if seed is not None:
-            check_seed("seed", seed)
-        ctx = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
-        with ctx:
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded_init(seed):
             self.conv_a = nn.Conv2d(1, conv1, 3)
             self.conv_b = nn.Conv2d(conv1, conv2, 3)
             self.dense = nn.Linear(conv2 * 12 * 12, hidden)
@@ -227,13 +222,8 @@ class Classifier(nn.Module):
     def load(cls, path: str | os.PathLike, device: str | torch.device = "auto",
              sha256: str | None = None) -> Classifier:
         """Load a classifier written by :meth:`save` (``weights_only=True``), verified as in
-        :mod:`neurogen._checkpoint` before anything is built.
-
-        Raises
-        ------
-        CheckpointError
-            Missing, truncated, corrupt, foreign, unsafe or mismatched file (the message names it).
-        """
+        :mod:`neurogen._checkpoint` before anything is built; a bad file raises ``CheckpointError``
+        naming it (as :meth:`neurogen.network.Network.load`)."""
         dev = resolve_device(device)
         payload, _ = read_checkpoint(path, _FORMAT, sha256=sha256, what="classifier checkpoint")
         config = payload.get("config")

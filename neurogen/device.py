@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 
 __all__ = ["resolve_device"]
@@ -43,3 +46,20 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
         msg = "device='mps' was asked for but MPS is not available here; use device='auto' or 'cpu'."
         raise ValueError(msg)
     return dev
+
+
+@contextlib.contextmanager
+def seeded_init(seed: int | None) -> Iterator[None]:
+    """Within the block, torch's CPU generator is seeded with ``seed`` (restored after); ``None``: untouched.
+
+    Used to build a network's initial weights reproducibly without changing the caller's RNG state.
+    """
+    if seed is None:
+        yield
+        return
+    from neurogen._checks import check_seed
+
+    check_seed("seed", seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

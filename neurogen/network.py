@@ -13,7 +13,6 @@ by ``scripts/ship_zoo.py``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from torch.nn import functional as F
 
 from neurogen._checkpoint import CheckpointError, check_state_dict, read_checkpoint, save_checkpoint
 from neurogen._checks import check_choice, check_int, check_seed, validator
-from neurogen.device import resolve_device
+from neurogen.device import resolve_device, seeded_init
 
 __all__ = ["NetworkConfig", "Network", "CheckpointError", "ZooEntry", "zoo"]
 
@@ -115,12 +114,7 @@ class Network(nn.Module):
             msg = f"config must be a NetworkConfig, got {type(self.config).__name__}."
             raise TypeError(msg)
         c = self.config
-        if seed is not None:
-            check_seed("seed", seed)
-        ctx = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
-        with ctx:
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded_init(seed):
             # one layer gives (μ, log σ²) together: a single GEMM instead of two
             self.enc_hidden = nn.Linear(c.n_visible, c.n_hidden)
             self.enc_out = nn.Linear(c.n_hidden, 2 * c.n_latent)

@@ -21,6 +21,8 @@ from sklearn.base import clone
 from sklearn.model_selection import PredefinedSplit
 from sklearn.neighbors import NearestCentroid
 
+from neurogen.analysis.statistics import _check_tol
+
 __all__ = ["decode_over_time", "entropy_bits", "information_over_time", "latency", "peak_time"]
 
 
@@ -397,10 +399,5 @@ def peak_time(curve: xr.DataArray, dim: Hashable = "time", *, tol: float = 0.0) 
     (8.0, 4.0)
     """
     v = _check_curve(curve, dim)
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
-        msg = f"tol must be a number, got {type(tol).__name__}."
-        raise TypeError(msg)
-    if not (np.isfinite(tol) and tol >= 0):
-        msg = f"tol must be >= 0 and finite: {tol}"
-        raise ValueError(msg)
+    tol = _check_tol(tol)
     return _coord(curve, dim, int(np.argmax(v >= v.max() - tol)))

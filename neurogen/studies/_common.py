@@ -29,7 +29,7 @@ from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
 
-__all__ = ["Profile", "PROFILES", "BySize", "get_profile", "Context", "context", "context_for",
+__all__ = ["Profile", "PROFILES", "BySize", "TrialSizes", "get_profile", "Context", "context", "context_for",
            "subject_context", "development_checkpoints", "save_figure", "save_data", "save_json"]
 
 
@@ -109,6 +109,19 @@ def get_profile(profile: str | Profile) -> Profile:
         msg = f"profile must be one of {sorted(PROFILES)} or a Profile, got {profile!r}."
         raise ValueError(msg)
     return PROFILES[profile]
+
+
+@attrs.frozen
+class TrialSizes:
+    """Sizes of a noisy-digit protocol: trials (per label), steps T, the subjects' seeds, the label (for
+    one-label protocols), the noise fraction p and the pixel-swap reading."""
+
+    trials: int
+    steps: int
+    seeds: tuple[int, ...]
+    label: int = 6
+    p: float = 0.2
+    mode: str = "invert"
 
 
 @attrs.frozen(eq=False)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._measure import concept_image_distance
 from neurogen.studies.claims import Claim, across
 
@@ -38,25 +37,10 @@ LONG_NAMES = {
     "distance_sem": "standard error of distance_mean",
     "n": "number of trials",
     "first_source": "index into the MNIST training split of the first trial's image",
-    "seed": "training seed of the subject",
-    "network_sha256": "sha256 of the subject's checkpoint",
-    "subject_n_latent": "number of latent units Nz of the subject",
-    "subject_seed": "training seed in the subject's provenance",
 }
 
 
-@attrs.frozen
-class Sizes:
-    """Trials, steps T, the subjects' seeds, the label, noise fraction and pixel-swap reading."""
-
-    trials: int
-    steps: int
-    seeds: tuple[int, ...]
-    label: int = 6
-    p: float = 0.2
-    mode: str = "invert"
-
-
+Sizes = TrialSizes
 SIZES = BySize(tiny=Sizes(trials=8, steps=6, seeds=(0, 1)),
                quick=Sizes(trials=50, steps=80, seeds=(0, 1, 2)),
                paper=Sizes(trials=50, steps=80, seeds=(0, 1, 2)))

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._measure import distance_curves
 from neurogen.studies.claims import Claim, across
 
@@ -39,17 +38,7 @@ LONG_NAMES = {
 }
 
 
-@attrs.frozen
-class Sizes:
-    """Trials per label, steps T, the subjects' seeds, the noise fraction and pixel-swap reading."""
-
-    trials: int
-    steps: int
-    seeds: tuple[int, ...]
-    p: float = 0.2
-    mode: str = "invert"
-
-
+Sizes = TrialSizes  # trials per label (fig2 uses every label; fig1 uses ``label``)
 SIZES = BySize(tiny=Sizes(trials=8, steps=6, seeds=(0, 1)),
                quick=Sizes(trials=300, steps=80, seeds=(0, 1, 2)),
                paper=Sizes(trials=300, steps=80, seeds=(0, 1, 2)))

@@ -61,10 +61,6 @@ LONG_NAMES = {
     "label_other": "digit label",
     "cosine_similarity": "cosine similarity of the concepts (eq. 11)",
     "off_diagonal_abs_mean": "mean |off-diagonal cosine similarity|",
-    "seed": "training seed of the subject",
-    "network_sha256": "sha256 of the subject's checkpoint",
-    "subject_n_latent": "number of latent units Nz of the subject",
-    "subject_seed": "training seed in the subject's provenance",
 }
 
 

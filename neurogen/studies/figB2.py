@@ -57,10 +57,6 @@ LONG_NAMES = {
     "class": "class of the classifier",
     **_condition_names("all", "all trials"),
     **_condition_names("source", "the trials whose x(T) is classified as the label"),
-    "seed": "training seed of the subject",
-    "network_sha256": "sha256 of the subject's checkpoint",
-    "subject_n_latent": "number of latent units Nz of the subject",
-    "subject_seed": "training seed in the subject's provenance",
 }
 
 
