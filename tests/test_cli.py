@@ -365,7 +365,8 @@ def test_force_and_quiet_reach_the_library(monkeypatch, tmp_path, capsys):
         ("replicate", quiet)) or Path(out) / "index.html"
     fake_studies = types.ModuleType("neurogen.studies")
     fake_studies.STUDIES, fake_studies.PROFILES = {"fig2": None}, {"tiny": None}
-    fake_studies.run_study = lambda name, profile, out, device, *, quiet=False: calls.append(("study", quiet)) or {}
+    fake_studies.run_study = lambda name, profile, out, device, *, quiet=False: calls.append(("study", quiet)) or \
+        types.SimpleNamespace(claims=[], files=[])
     fake_studies.report = fake_report
     monkeypatch.setitem(sys.modules, "neurogen.studies", fake_studies)
     monkeypatch.setitem(sys.modules, "neurogen.studies.report", fake_report)

@@ -89,7 +89,7 @@ class Sizes:
 
 SIZES = BySize(
     tiny=Sizes(per_label=5, repeats=5, steps=6, noise=(0.3,), shuffles=2, n_units=200, recorded=50),
-    quick=Sizes(per_label=10, repeats=10, steps=10, noise=(0.1, 0.2, 0.3), shuffles=2, n_units=2000, recorded=50),
+    quick=Sizes(per_label=10, repeats=10, steps=20, noise=(0.1, 0.2, 0.3), shuffles=3, n_units=2000, recorded=50),
     paper=Sizes(per_label=10, repeats=10, steps=40, noise=(0.1, 0.2, 0.3), shuffles=10, n_units=2000, recorded=50),
 )
 

@@ -42,6 +42,34 @@ CAPTION = ("(Not in the paper.) Lesions during repeated inference. (a) Distance 
            "fraction p under each lesion. (c, d) The same for a Hopfield subject with random fractions of its "
            "units silenced.")
 _STAGE_COLORS = {"I": "C2", "II": "C1", "III": "C0"}
+_SHARED = {
+    "mean": "mean over trials of ||z(t) - concept of the trial's label||_2",
+    "sem": "standard error of the mean distance",
+    "min_memory": "min over t of ||z(t) - memory of the trial's image||_2 (eq. 13)",
+    "min_concept": "min over t of ||z(t) - concept of the trial's label||_2 (eq. 13)",
+    "min_abstract": "min over t of ||z(t) - abstract concept||_2 (eq. 13)",
+    "condition": "lesion condition (none, active, inactive, random sets)",
+}
+LONG_NAMES = {
+    **_SHARED,
+    **{f"dip_{k}": f"dip measure {k} of the mean curve (neurogen.analysis.returns_to_concept)"
+       for k in ("dip", "outcome", "t_min", "depth", "final_ratio", "final_rise", "rise", "late_change", "final_sem")},
+    "lesioned": "the unit is held at its mean over the memories in this condition",
+    "active": "the unit is active (variance over the memories > 1 % of the largest)",
+    "n_per_label": "trials per label",
+    **{f"hopfield_{k}": f"Hopfield subject: {v}" for k, v in _SHARED.items()},
+    "hopfield_fraction": "Hopfield subject: fraction of units silenced (held at 0)",
+    "hopfield_time": "Hopfield subject: inference step",
+    "hopfield_label": "Hopfield subject: concept of the trial's pattern",
+    "hopfield_source": "Hopfield subject: index of the trial's memory pattern",
+    "hopfield_noise": "Hopfield subject: fraction of flipped units p",
+    "hopfield_repeat": "Hopfield subject: presentation of the pattern under independent noise",
+    "hopfield_mode": "Hopfield subject: corruption mode",
+    "hopfield_p_trajectory": "Hopfield subject: noise fraction at which the dip is read",
+    "hopfield_n_units": "Hopfield subject: number of units N",
+    "hopfield_patterns": "Hopfield subject: the stored patterns (description)",
+    "hopfield_subject": "Hopfield subject: its description",
+}
 
 
 @attrs.frozen
