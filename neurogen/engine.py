@@ -263,8 +263,7 @@ def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, item
 
     coords = {"time": times, **stimulus.trial_coords()}
     attrs = base_attrs({**subject.describe(), "stimulus": stimulus, "seed": stimulus.seed,
-                        "noise_mode": stimulus.noise.mode, "steps": int(steps),
-                        "probe": f"Probe(signals={list(probe.signals)}, every={probe.every}, dtype={probe.dtype})"})
+                        "noise_mode": stimulus.noise.mode, "steps": int(steps), "probe": probe})
     if items:
         attrs["interventions"] = iv.to_json(items)
     tdtype = getattr(torch, probe.dtype)

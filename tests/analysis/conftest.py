@@ -11,11 +11,14 @@ from hypothesis import HealthCheck, settings
 
 # Modest, deadline-free settings so that the analysis suite runs in well under a minute
 # on a shared machine. Choose another registered profile with HYPOTHESIS_PROFILE=<name>.
+# The profile is process-wide once loaded, so it keeps the root profile's health-check
+# suppressions (tests elsewhere use function-scoped fixtures with @given).
 settings.register_profile(
     "neurogen-analysis",
     deadline=None,
     max_examples=40,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.function_scoped_fixture],
     print_blob=True,
 )
 # Opt-in, for hunting bugs: HYPOTHESIS_PROFILE=neurogen-analysis-thorough (a few minutes).
