@@ -342,11 +342,6 @@ def train(
                 x = x_all[perm[i : i + batch_size]]
                 kl, rec = network.loss_terms(x, generator=g)
                 elbo_sum = (kl + rec).sum()
-                if not bool(torch.isfinite(elbo_sum)):
-                    msg = (f"training diverged: the ELBO became {float(elbo_sum.detach())} at epoch {epoch + 1}, "
-                           f"batch {i // batch_size + 1}; lower the learning rate or check the data. "
-                           "The checkpoint keeps the last good epoch.")
-                    raise TrainingDiverged(msg)
                 opt.zero_grad(set_to_none=True)
                 (-elbo_sum / len(x)).backward()
                 opt.step()
@@ -356,6 +351,12 @@ def train(
                 if _stop_after_batches is not None and done_batches >= _stop_after_batches:
                     raise TrainingInterrupted(f"stopped after {done_batches} batches (test hook)")
             seconds = time.perf_counter() - t0
+            # checked once an epoch (a NaN batch makes the sum NaN): a check per batch would
+            # synchronise a GPU a hundred times a second
+            if not math.isfinite(float(total)):
+                msg = (f"training diverged: the ELBO became {float(total)} at epoch {epoch + 1}; lower the "
+                       "learning rate or check the data. The checkpoint keeps the last good epoch.")
+                raise TrainingDiverged(msg)
             _check_finite(network, epoch + 1, "after the epoch")
             network.eval()
             test_elbo = network.mean_elbo(test_data, seed=seed) if test_data is not None else math.nan
