@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -79,7 +81,8 @@ def test_recording_coords_and_attrs(network, stim, rec):
     assert rec.attrs["network_sha256"] == network.sha256
     assert rec.attrs["seed"] == 4 and rec.attrs["steps"] == STEPS
     assert rec.attrs["neurogen_format"].startswith("neurogen-recording")
-    assert "every=1" in rec.attrs["probe"]
+    probe = json.loads(rec.attrs["probe"])  # stored as JSON, like the stimulus
+    assert probe["every"] == 1 and probe["signals"] == ["latent", "data"] and probe["dtype"] == "float32"
 
 
 def test_every_subsamples_the_right_steps(network, stim, rec):
