@@ -49,3 +49,23 @@ def test_readme_names_every_study():
 
     text = (ROOT / "README.md").read_text()
     assert all(f"`{name}`" in text for name in STUDIES)
+
+
+def test_readme_python_snippet_runs_and_prints(tmp_path, monkeypatch, capsys):
+    """README's Python snippet runs as written (shipped subject, embedded MNIST) and prints its result."""
+    import torch
+
+    from neurogen import analysis as na
+
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    assert blocks, "README has a Python snippet"
+    monkeypatch.chdir(tmp_path)  # it writes sixes.nc
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        exec(compile(blocks[0], "README.md", "exec"), {})  # noqa: S102  (the project's own README)
+    finally:
+        torch.set_num_threads(before)
+    out = capsys.readouterr().out.split()
+    assert out[0] in na.OUTCOMES and out[1:3] == ["at", "t"]
+    assert (tmp_path / "sixes.nc").stat().st_size > 0
