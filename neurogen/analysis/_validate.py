@@ -133,6 +133,17 @@ def check_fraction(value: float, name: str, *, allow_zero: bool = False) -> floa
     return value
 
 
+def check_nonnegative(value: float, name: str, *, context: str = "") -> float:
+    """``value`` as a float; TypeError unless a real number, ValueError unless finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        msg = f"{name} must be a number, got {type(value).__name__}."
+        raise TypeError(msg)
+    if not (np.isfinite(value) and value >= 0):
+        msg = f"{name} must be >= 0 and finite{context}: {value}"
+        raise ValueError(msg)
+    return float(value)
+
+
 def lookup_positions(
     index_values: np.ndarray,
     keys: np.ndarray,

@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen.analysis._validate import centred as _centred
-from neurogen.analysis._validate import check_array, check_fraction
+from neurogen.analysis._validate import check_array, check_fraction, check_nonnegative
 from neurogen.analysis._validate import check_matrix as _check_matrix
 from neurogen.analysis.units import active_units
 
@@ -254,12 +254,7 @@ def component_counts(
     """
     fractions = tuple(check_fraction(f, "fractions") for f in fractions)
     relative = check_fraction(relative, "relative", allow_zero=True)
-    if isinstance(absolute, bool) or not isinstance(absolute, (int, float, np.integer, np.floating)):
-        msg = f"absolute must be a number, got {type(absolute).__name__}."
-        raise TypeError(msg)
-    if not (np.isfinite(absolute) and absolute >= 0):
-        msg = f"absolute must be >= 0 and finite: {absolute}"
-        raise ValueError(msg)
+    absolute = check_nonnegative(absolute, "absolute")
     spectrum = pca_spectrum(memories, dim)
     lam = spectrum["explained_variance"].values
     names = [f"cumulative_{f:g}" for f in fractions] + ["relative_eigenvalue", "eigenvalue"]

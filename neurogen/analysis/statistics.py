@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats as _stats
 
-from neurogen.analysis._validate import check_array
+from neurogen.analysis._validate import check_array, check_nonnegative
 
 __all__ = ["mean_sem", "plateau", "rank_correlation"]
 
@@ -135,13 +135,7 @@ def mean_sem(
 
 
 def _check_tol(tol: float) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
-        msg = f"tol must be a number, got {type(tol).__name__}."
-        raise TypeError(msg)
-    if not (np.isfinite(tol) and tol >= 0):
-        msg = f"tol must be >= 0 and finite: {tol}"
-        raise ValueError(msg)
-    return float(tol)
+    return check_nonnegative(tol, "tol")
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

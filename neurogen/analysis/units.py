@@ -26,7 +26,7 @@ from collections.abc import Hashable, Mapping
 import numpy as np
 import xarray as xr
 
-from neurogen.analysis._validate import centred, check_array, check_fraction, check_matrix
+from neurogen.analysis._validate import centred, check_array, check_fraction, check_matrix, check_nonnegative
 
 __all__ = ["CRITERIA", "THRESHOLDS", "active_unit_counts", "active_units"]
 
@@ -48,13 +48,7 @@ def _check_threshold(criterion: str, threshold: float | None) -> float:
         return THRESHOLDS[criterion]
     if criterion == "relative_variance":
         return check_fraction(threshold, "threshold", allow_zero=True)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        msg = f"threshold must be a number, got {type(threshold).__name__}."
-        raise TypeError(msg)
-    if not (np.isfinite(threshold) and threshold >= 0):
-        msg = f"threshold must be >= 0 and finite for criterion={criterion!r}: {threshold}"
-        raise ValueError(msg)
-    return float(threshold)
+    return check_nonnegative(threshold, "threshold", context=f" for criterion={criterion!r}")
 
 
 def _kl_per_unit(memories: xr.DataArray, logvar: object, dim: Hashable, unit_dim: Hashable) -> np.ndarray:
