@@ -20,7 +20,7 @@ import torch
 import xarray as xr
 from tqdm.auto import tqdm
 
-from neurogen import interventions as iv
+import neurogen.interventions as iv
 from neurogen._checks import check_request
 from neurogen.device import resolve_device
 from neurogen.probe import SIGNALS, Probe
