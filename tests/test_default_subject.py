@@ -182,3 +182,28 @@ def test_missing_default_names_the_real_rebuild_script(tmp_path, monkeypatch):
     with pytest.raises(CheckpointError, match=r"scripts/ship_default\.py") as info:
         Network.default(device="cpu")
     assert "build_default_subject" not in str(info.value)
+
+
+def test_the_shipped_zoo_is_complete_and_verified(capsys):
+    """The package ships Nz 2, 5, 10, 20, 100 at seed 0 and Nz 100 at seeds 1, 2; each file matches its sha256,
+    was trained 100 epochs on the embedded MNIST, and `neurogen info --list` prints them all."""
+    import json as _json
+
+    from neurogen._files import sha256_file
+    from neurogen.cli import main
+    from neurogen.network import zoo
+
+    entries = {(e.n_latent, e.seed): e for e in zoo()}
+    assert set(entries) == {(2, 0), (5, 0), (10, 0), (20, 0), (100, 0), (100, 1), (100, 2)}
+    for (nz, seed), e in entries.items():
+        assert sha256_file(e.path) == e.sha256
+        if (nz, seed) != (100, 0):
+            prov = _json.loads(e.path.with_suffix(".json").read_text())
+            assert prov["epochs"] == 100 and prov["n_latent"] == nz and prov["seed"] == seed
+            assert prov["data_sha256"] == "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+            assert abs(prov["test_elbo_float16"] - prov["test_elbo_float32"]) < 1e-3
+    net = Network.default(n_latent=10, seed=0, device="cpu")
+    assert net.config.n_latent == 10 and net.sha256 == entries[(10, 0)].sha256
+    assert main(["info", "--list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 + len(entries)
