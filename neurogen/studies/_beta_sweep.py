@@ -21,6 +21,7 @@ from neurogen import analysis as na
 from neurogen.associative import ModernHopfield
 from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
+from neurogen.studies._measure import PROGRESS
 
 __all__ = ["beta_sweep", "modern_vae"]
 
@@ -120,7 +121,7 @@ def beta_sweep(network: ModernHopfield, start: Any, betas: Sequence[float], step
     co = stim.trial_coords()
     for b in bs:
         net = network.with_beta(float(b))
-        rec = run(net, stim, steps=int(steps), progress=False)
+        rec = run(net, stim, steps=int(steps), progress=PROGRESS.get())
         last = rec.latent.isel(time=-1)
         finals.append(xr.concat([na.distance(last, getattr(hier, lvl)).reset_coords(drop=True)
                                  for lvl in na.LEVELS], dim="level"))
@@ -186,7 +187,7 @@ def modern_vae(ctx: Any, sizes: Any) -> xr.Dataset:
         raise ValueError(msg)
     images = Stimulus.from_dataset(ctx.data, indices=[position[int(s)] for s in sources],
                                    noise=PixelSwap(float(sizes.p_start)), seed=seed)
-    z0 = run(ctx.network, images, steps=0, progress=False).latent.isel(time=0).values
+    z0 = run(ctx.network, images, steps=0, progress=PROGRESS.get()).latent.isel(time=0).values
     spread = float(np.linalg.norm(x - hier.concept.sel(label=net.labels).values, axis=1).mean())
     sigma = float(sizes.noise_ratio) * spread / math.sqrt(net.n_units)
     labels = net.labels[rows]

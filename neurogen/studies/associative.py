@@ -47,7 +47,7 @@ from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._beta_sweep import modern_vae
 from neurogen.studies._common import BySize, Context
-from neurogen.studies._measure import noise_sweep, trials_for
+from neurogen.studies._measure import PROGRESS, noise_sweep, trials_for
 from neurogen.studies.claims import Claim, verdict
 
 NAME = "associative"
@@ -175,7 +175,7 @@ def _hopfield(kind: str, sizes: Sizes, device: Any, seed: int) -> xr.Dataset:
     k, m = pats.n_concepts, pats.n_memories  # at least `trials` noisy memories per p, even over the concepts
     stim = (pats.stimulus(sizes.noise, n=math.ceil(sizes.trials / k), seed=seed) if k * m >= sizes.trials
             else pats.stimulus(sizes.noise, repeats=math.ceil(sizes.trials / (k * m)), seed=seed))
-    rec = run(subject, stim, steps=sizes.steps, progress=False)
+    rec = run(subject, stim, steps=sizes.steps, progress=PROGRESS.get())
     hier = pats.hierarchy("centroid")
     at_p = rec.latent["noise"].values == sizes.p_trajectory
     if not at_p.any():
@@ -192,7 +192,7 @@ def _vae(ctx: Context, cfg: VaeSizes) -> xr.Dataset:
     n = trials_for(ctx, cfg.label, cfg.trials)
     stim = Stimulus.from_dataset(ctx.data, label=cfg.label, n=n, noise=PixelSwap(cfg.p_trajectory, mode=cfg.mode),
                                  seed=ctx.profile.seed)
-    rec = run(ctx.network, stim, steps=cfg.steps, progress=False)
+    rec = run(ctx.network, stim, steps=cfg.steps, progress=PROGRESS.get())
     traj = _record(rec.latent, ctx.hierarchy, np.ones(rec.latent.sizes["trial"], dtype=bool))
     mins = noise_sweep(ctx, cfg.label, cfg.trials, cfg.levels, cfg.mode, cfg.steps)
     return xr.merge([traj.drop_dims("trial"),

@@ -30,6 +30,7 @@ from neurogen import analysis as na
 from neurogen.data import cache_dir
 from neurogen.evaluation import data_fingerprint, log_likelihood, train_elbo
 from neurogen.studies._common import BySize, Context
+from neurogen.studies._measure import PROGRESS
 from neurogen.studies.claims import Claim, verdict
 from neurogen.sweep import sweep
 
@@ -81,7 +82,7 @@ def _grid(ctx: Context, sizes: Sizes) -> xr.Dataset:
                  "n_test": sizes.n_test, "ll_samples": sizes.ll_samples, "seed": ctx.profile.seed,
                  "data_seed": ctx.profile.seed, "data_key": data_fingerprint(data)}
     n_tasks = int(np.prod([len(v) for v in dims.values()]))
-    ds = sweep(dims, fn, None, cache_dir() / "sweeps" / NAME, constants=constants, progress=False,
+    ds = sweep(dims, fn, None, cache_dir() / "sweeps" / NAME, constants=constants, progress=PROGRESS.get(),
                n_workers=max(1, min(n_tasks, 2)))
     if "test_elbo" not in ds:
         msg = f"every fig7 training task failed: {ds.attrs['errors'][:800]}"
