@@ -8,11 +8,12 @@ holds in (:func:`across`), and one that holds for some and not others is reporte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 
-__all__ = ["Claim", "HOLDS", "FAILS", "MIXED", "UNMEASURED", "VERDICTS", "verdict", "across"]
+__all__ = ["Claim", "HOLDS", "FAILS", "MIXED", "UNMEASURED", "VERDICTS", "verdict", "across", "over_seeds"]
 
 HOLDS = "holds"
 FAILS = "does not hold"
@@ -92,3 +93,15 @@ def across(oks: Sequence[bool | None], names: Sequence[str]) -> tuple[str, str]:
     if missing:
         text += f"; not measured: {', '.join(missing)}"
     return v, text
+
+
+def over_seeds(ds: Any, check: Callable[[Any], tuple[bool | None, str]]) -> tuple[str, str, str]:
+    """Apply ``check(one_seed) -> (holds?, measured text)`` to each ``seed`` of ``ds``.
+
+    Returns the verdict and ``subjects`` text of :func:`across` and the measured text
+    ``"seed 0: …; seed 1: …"``.
+    """
+    seeds = [int(s) for s in ds["seed"].values]
+    results = [check(ds.sel(seed=s)) for s in seeds]
+    v, subjects = across([ok for ok, _ in results], [f"seed {s}" for s in seeds])
+    return v, subjects, "; ".join(f"seed {s}: {text}" for s, (_, text) in zip(seeds, results))

@@ -19,7 +19,7 @@ from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
 from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._measure import concept_image_distance
-from neurogen.studies.claims import Claim, across
+from neurogen.studies.claims import Claim, over_seeds
 
 NAME = "fig1"
 CAPTION = ("Consecutive samples in data space (from left to right, one row after the other). The image "
@@ -113,19 +113,17 @@ def plot(ds: xr.Dataset) -> Any:
 
 def claims(ds: xr.Dataset) -> list[Claim]:
     """The data-space distance to the concept image dips, per seed."""
-    seeds = [int(s) for s in ds.seed.values]
-    oks, texts = [], []
-    for seed in seeds:
-        d = ds.sel(seed=seed)
+    def check(d: xr.Dataset) -> tuple[bool, str]:
         m = d["distance_mean"]
-        oks.append(bool(int(d["dip_dip"])))
-        texts.append(f"seed {seed}: d(0) = {float(m[0]):.2f}, min {float(m.min()):.2f} at t = "
-                     f"{int(d['dip_t_min'])}, d(T) = {float(m[-1]):.2f}; {d['dip_outcome'].values!s}")
-    v, subjects = across(oks, [f"seed {s}" for s in seeds])
+        return bool(int(d["dip_dip"])), (f"d(0) = {float(m[0]):.2f}, min {float(m.min()):.2f} at t = "
+                                         f"{int(d['dip_t_min'])}, d(T) = {float(m[-1]):.2f}; "
+                                         f"{d['dip_outcome'].values!s}")
+
+    v, subjects, measured = over_seeds(ds, check)
     nz = int(ds["subject_n_latent"].values[0])
     label = int(ds.attrs["label"])
     return [Claim(NAME, "Inference approaches the concept image in data space before settling (distance of "
-                  f"x(t) to E_p[x|ξ̄{label}] dips)", "qualitative (Fig. 1)", "; ".join(texts), v,
+                  f"x(t) to E_p[x|ξ̄{label}] dips)", "qualitative (Fig. 1)", measured, v,
                   "the mean data-space distance over trials approaches the concept image "
                   "(returns_to_concept with its SEM: outcome is not 'no_approach')",
                   f"Nz = {nz}, {subjects}", str(ds.attrs["mode"]))]

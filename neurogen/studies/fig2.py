@@ -15,7 +15,7 @@ import xarray as xr
 from neurogen import analysis as na
 from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._measure import distance_curves
-from neurogen.studies.claims import Claim, across
+from neurogen.studies.claims import Claim, over_seeds
 
 NAME = "fig2"
 CAPTION = ("Time development of the distance from concepts ξ̄num for all labels of the MNIST data. "
@@ -87,17 +87,14 @@ def plot(ds: xr.Dataset) -> Any:
 
 def claims(ds: xr.Dataset) -> list[Claim]:
     """All ten labels approach their concept first (per seed)."""
-    seeds = [int(s) for s in ds.seed.values]
-    oks, texts = [], []
-    for seed in seeds:
-        d = ds.sel(seed=seed)
+    def check(d: xr.Dataset) -> tuple[bool, str]:
         n_dip = int(np.asarray(d["dip_dip"]).astype(bool).sum())
         n = int(d.sizes["label"])
-        oks.append(n_dip == n)
         outs = ", ".join(f"{int(lab)}:{o}" for lab, o in zip(d.label.values, d["dip_outcome"].values))
-        texts.append(f"seed {seed}: {n_dip} of {n} labels ({outs})")
-    v, subjects = across(oks, [f"seed {s}" for s in seeds])
+        return n_dip == n, f"{n_dip} of {n} labels ({outs})"
+
+    v, subjects, measured = over_seeds(ds, check)
     return [Claim(NAME, "Trajectories first approach the concept, then move away (each label)",
-                  f"{ds.sizes['label']} of {ds.sizes['label']} labels", "; ".join(texts), v,
+                  f"{ds.sizes['label']} of {ds.sizes['label']} labels", measured, v,
                   "each label's mean distance curve approaches the concept (returns_to_concept outcome "
                   "is not 'no_approach')", f"Nz = 100, {subjects}", ds.attrs["mode"])]

@@ -18,7 +18,7 @@ import xarray as xr
 from neurogen import analysis as na
 from neurogen.studies._common import BySize, Context, subject_coords
 from neurogen.studies._measure import noise_sweep
-from neurogen.studies.claims import Claim, across
+from neurogen.studies.claims import Claim, over_seeds
 
 NAME = "fig4"
 CAPTION = ("Minimum distances from concepts according to noise fraction p. Dots: mean of the minimum "
@@ -113,13 +113,11 @@ def plot(ds: xr.Dataset) -> Any:
 
 def claims(ds: xr.Dataset) -> list[Claim]:
     """Stages I → II → III, all present and in order, per seed."""
-    seeds = [int(s) for s in ds.seed.values]
-    oks, texts = [], []
-    for seed in seeds:
-        text, ok = stage_text(stages_of(ds, seed))
-        oks.append(ok)
-        texts.append(f"seed {seed}: {text}")
-    v, subjects = across(oks, [f"seed {s}" for s in seeds])
+    def check(d: xr.Dataset) -> tuple[bool, str]:
+        text, ok = stage_text(na.stages({lev: d[f"min_{lev}"] for lev in na.LEVELS}))
+        return ok, text
+
+    v, subjects, measured = over_seeds(ds, check)
     return [Claim(NAME, "Stage order memory → concept → abstract as p grows", "I → II → III",
-                  "; ".join(texts), v, "all three stages present, never going back to a more detailed "
+                  measured, v, "all three stages present, never going back to a more detailed "
                   "level as p grows", f"Nz = 100, {subjects}", ds.attrs["mode"])]
