@@ -207,7 +207,8 @@ def plot(ds: xr.Dataset) -> Any:
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             v = m.values[i, j]
-            ax.text(j, i, "—" if np.isnan(v) else ("holds" if v else "fails"), ha="center", va="center", fontsize=8)
+            ax.text(j, i, "—" if np.isnan(v) else ("holds" if v else "fails"), ha="center", va="center",
+                    fontsize=9, color="white", fontweight="bold")
     ax.set_title(f"(a) claims × readings (seed {ds.attrs['main_seed']}); best: {ds.attrs['best_reading']}")
     ax = axes[1]
     main = int(ds.attrs["main_seed"])
