@@ -361,7 +361,7 @@ class Network(nn.Module):
 
 @attrs.frozen
 class ZooEntry:
-    """One shipped subject: its Nz, seed, test ELBO (nats), active units, sha256 and file."""
+    """One shipped subject: its Nz, seed, test ELBO of the shipped weights (nats), active units, sha256, file."""
 
     n_latent: int
     seed: int
@@ -373,7 +373,8 @@ class ZooEntry:
 
 
 def _entry(path: Path, prov: dict) -> ZooEntry:
-    elbo = prov.get("final_test_elbo", prov.get("test_elbo_float16", float("nan")))
+    # the shipped weights' test ELBO (float16 copies recomputed when shipped), else the training log's
+    elbo = prov.get("test_elbo_float16", prov.get("test_elbo_recomputed", prov.get("final_test_elbo", float("nan"))))
     return ZooEntry(int(prov["n_latent"]), int(prov["seed"]),
                     float(elbo) if elbo is not None else float("nan"),
                     None if prov.get("active_units") is None else int(prov["active_units"]),
