@@ -16,8 +16,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,6 +25,7 @@ from neurogen._files import atomic_path, sha256_file  # noqa: E402
 from neurogen.concepts import ConceptHierarchy  # noqa: E402
 from neurogen.data import load_mnist  # noqa: E402
 from neurogen.network import Network  # noqa: E402
+from ship_zoo import training_log  # noqa: E402  (this folder)
 
 
 def main(build: str, notes: str = "") -> None:
@@ -43,10 +42,7 @@ def main(build: str, notes: str = "") -> None:
         shutil.copyfile(src, tmp)
     meta = net.metadata
     training = meta.get("training", {})
-    log = training.get("log") or []
-    last = build_dir / "network-checkpoints" / "last.pt"
-    if not log and last.exists():
-        log = json.loads(torch.load(last, map_location="cpu", weights_only=True)["log"])
+    log = training_log(net, build_dir)
     prov = {
         "sha256": sha256_file(dest / "network.pt"),
         "command": meta.get("command"),

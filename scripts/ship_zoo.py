@@ -28,6 +28,15 @@ from neurogen.data import load_mnist  # noqa: E402
 from neurogen.network import Network  # noqa: E402
 
 
+def training_log(net: Network, build_dir: Path) -> list[dict]:
+    """The per-epoch log of a finished ``neurogen train`` run: from the network, else its ``last.pt``."""
+    log = net.metadata.get("training", {}).get("log") or []
+    last = build_dir / "network-checkpoints" / "last.pt"
+    if not log and last.exists():
+        log = json.loads(torch.load(last, map_location="cpu", weights_only=True)["log"])
+    return log
+
+
 def main(build: str) -> dict:
     build_dir = Path(build)
     name = build_dir.name
@@ -38,10 +47,7 @@ def main(build: str) -> dict:
     test = load_mnist("test")
     meta = net.metadata
     training = meta.get("training", {})
-    log = training.get("log") or []
-    last = build_dir / "network-checkpoints" / "last.pt"
-    if not log and last.exists():
-        log = json.loads(torch.load(last, map_location="cpu", weights_only=True)["log"])
+    log = training_log(net, build_dir)
     elbo32 = net.mean_elbo(test, seed=0)
     active32 = int(na.active_units(ConceptHierarchy.from_network(net, train).memory,
                                    threshold=0.01).sum())
