@@ -25,7 +25,7 @@ from neurogen._files import atomic_path, sha256_file  # noqa: E402
 from neurogen.concepts import ConceptHierarchy  # noqa: E402
 from neurogen.data import load_mnist  # noqa: E402
 from neurogen.network import Network  # noqa: E402
-from ship_zoo import training_log  # noqa: E402  (this folder)
+from ship_zoo import training_log, training_provenance  # noqa: E402  (this folder)
 
 
 def main(build: str, notes: str = "") -> None:
@@ -45,14 +45,8 @@ def main(build: str, notes: str = "") -> None:
     log = training_log(net, build_dir)
     prov = {
         "sha256": sha256_file(dest / "network.pt"),
-        "command": meta.get("command"),
+        **training_provenance(meta),
         "seed": training.get("seed"),
-        "epochs": training.get("epochs"),
-        "batch_size": training.get("batch_size"),
-        "schedule": training.get("schedule"),
-        "neurogen_version": training.get("neurogen_version"),
-        "torch_version": training.get("torch_version"),
-        "data": training.get("data"), "data_sha256": training.get("data_sha256"),
         "wall_seconds_last_session": meta.get("wall_seconds"),
         "train_seconds_sum": float(sum(r["seconds"] for r in log)) if log else None,
         "notes": notes,

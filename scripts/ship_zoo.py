@@ -37,6 +37,13 @@ def training_log(net: Network, build_dir: Path) -> list[dict]:
     return log
 
 
+def training_provenance(meta: dict) -> dict:
+    """The training run's command, sizes, schedule, versions and data hash, from a network's metadata."""
+    training = meta.get("training", {})
+    keys = ("epochs", "batch_size", "schedule", "neurogen_version", "torch_version", "data", "data_sha256")
+    return {"command": meta.get("command"), **{k: training.get(k) for k in keys}}
+
+
 def main(build: str) -> dict:
     build_dir = Path(build)
     name = build_dir.name
@@ -65,13 +72,7 @@ def main(build: str) -> dict:
         "seed": training.get("seed"),
         "sha256": sha256_file(out),
         "stored_as": "float16",
-        "command": meta.get("command"),
-        "epochs": training.get("epochs"),
-        "batch_size": training.get("batch_size"),
-        "schedule": training.get("schedule"),
-        "neurogen_version": training.get("neurogen_version"),
-        "torch_version": training.get("torch_version"),
-        "data": training.get("data"), "data_sha256": training.get("data_sha256"),
+        **training_provenance(meta),
         "machine": training.get("machine"),
         "device": training.get("device"),
         "train_seconds_sum": float(sum(r["seconds"] for r in log)) if log else None,
