@@ -218,7 +218,11 @@ def cmd_replicate(a: argparse.Namespace) -> int:
 
     page = replicate(profile=a.profile, out=out, device=a.device, studies=a.studies, quiet=a.quiet)
     print(f"report: {page}")
-    return 0
+    failed = {n: s["error"] for n, s in json.loads((out / "results.json").read_text())["studies"].items()
+              if "error" in s}
+    for name, err in failed.items():
+        print(f"FAILED {name}: {err}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_export(a: argparse.Namespace) -> int:

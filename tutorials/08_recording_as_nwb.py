@@ -16,9 +16,12 @@ import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pynapple as nap
-from nwbinspector import inspect_nwbfile
-from pynwb import NWBHDF5IO
+try:
+    import pynapple as nap
+    from nwbinspector import inspect_nwbfile
+    from pynwb import NWBHDF5IO
+except ImportError:  # a plain install: say which extra brings them
+    raise SystemExit("tutorial 08 needs the nwb extra: pip install 'neurogen[nwb]'") from None
 
 import neurogen as ng
 from neurogen.nwb import export

@@ -17,18 +17,28 @@ import xarray as xr
 
 from neurogen.analysis._validate import check_array
 
-__all__ = ["OUTCOMES", "returns_to_concept"]
+__all__ = ["OUTCOMES", "RULE", "Z_ONE_SIDED_5", "returns_to_concept"]
 
 #: Possible values of the ``outcome`` variable, from "nothing happened" to "left for good".
 OUTCOMES = ("no_approach", "approaches_and_stays", "settles", "runs_away")
 
 
-def _check_tol(tol: float) -> float:
+#: One-sided 5 % critical value of the standard normal: the default ``z`` of the approach test.
+Z_ONE_SIDED_5 = 1.6448536269514722
+
+
+#: The rule in words (the report states it).
+RULE = ("approach: d(0) - d_min > z*sqrt(s(0)^2 + s(t*)^2); moves away: d(T) - d_min > z*sqrt(s(T)^2 + s(t*)^2); "
+        "runs_away: d(T) - d(0) > z*sqrt(s(T)^2 + s(0)^2); z = 1.645 (one-sided 5 %), s = SEM over trials, "
+        "no fixed margin")
+
+
+def _check_tol(tol: float, name: str = "tol") -> float:
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
-        msg = f"tol must be a number, got {type(tol).__name__}."
+        msg = f"{name} must be a number, got {type(tol).__name__}."
         raise TypeError(msg)
-    if not (np.isfinite(tol) and tol > 0):
-        msg = f"tol must be > 0 and finite: {tol}"
+    if not (np.isfinite(tol) and tol >= 0):
+        msg = f"{name} must be >= 0 and finite: {tol}"
         raise ValueError(msg)
     return float(tol)
 
@@ -58,36 +68,41 @@ def returns_to_concept(
     curve: xr.DataArray,
     dim: Hashable = "time",
     *,
-    tol: float = 0.05,
+    tol: float = 0.0,
     sem: xr.DataArray | None = None,
+    z: float = Z_ONE_SIDED_5,
 ) -> xr.Dataset:
     """Detect the concept-first approach in a distance-to-concept curve and classify what follows (eq. 10).
 
     Write d(t) for the curve along ``dim`` (positions 0..T), d(0) its first and
     d(T) its last value, t* the first position of its minimum d_min = d(t*),
     and s(t) the standard error of d(t) (``sem``; s ≡ 0 when ``sem`` is not
-    given). ``tol`` is relative: the margin is tol·d(0).
+    given). Two values differ *significantly* when their difference exceeds
+    z times their combined standard error, e.g. for the approach
+    d(0) − d_min > z·√(s(0)² + s(t*)²): a one-sided z-test at the 5 % level
+    for the default z = 1.645 (conservative for the positively correlated
+    values of one set of trials). ``tol`` adds an optional relative margin
+    tol·d(0) to every comparison (default 0: no fixed margin decides a verdict).
 
-    1. **approach** (the boolean ``dip``) ⇔ d(0) − d_min > tol·d(0) + s(t*):
-       the curve falls below its start by more than the tolerance plus the
-       standard error at its minimum.
-    2. **outcome**, in this order:
+    1. **approach** (the boolean ``dip``) ⇔ d(0) − d_min > tol·d(0) + z·√(s(0)² + s(t*)²).
+    2. **moves away** (the boolean ``leaves``) ⇔ d(T) − d_min > tol·d(0) + z·√(s(T)² + s(t*)²):
+       after its minimum the curve rises significantly.
+    3. **outcome**, in this order:
 
-       * ``"no_approach"``: no approach (flat, rising, or a fall within the
-         margin);
-       * ``"runs_away"``: an approach, and d(T) > d(0) + s(T): the curve ends
-         above where it started by more than its standard error at T (a curve
-         that ends above d(0) but within s(T) of it does not run away);
-       * ``"approaches_and_stays"``: an approach, and d(T) − d_min ≤ tol·d(0) +
-         s(T): at the end the curve is still near its minimum (a monotone
-         approach, or a dip that never leaves the concept);
-       * ``"settles"``: every other approach: the curve comes back part of the
-         way, d_min + tol·d(0) + s(T) < d(T) ≤ d(0) + s(T) (it leaves the
-         concept and levels off, e.g. near the memory).
+       * ``"no_approach"``: no approach;
+       * ``"runs_away"``: an approach, and d(T) − d(0) > tol·d(0) + z·√(s(T)² + s(0)²):
+         the curve ends significantly above where it started;
+       * ``"approaches_and_stays"``: an approach that does not move away
+         (a monotone approach, or a dip that never leaves the concept);
+       * ``"settles"``: an approach that moves away and comes back part of the
+         way, no further than d(0) (it levels off, e.g. near the memory).
 
-    ``dip`` is True for every outcome but ``"no_approach"``. The outcomes are
-    exclusive: an approach gives d(0) − d_min > tol·d(0), so a curve that runs
-    away is never near its minimum.
+    ``dip`` is True for every outcome but ``"no_approach"``; ``leaves`` for
+    ``"settles"`` and ``"runs_away"``. Without ``sem`` (one trial) the
+    comparisons are point comparisons plus ``tol``: pass a ``tol`` there.
+    The minimum is located on the same data it is tested on, which favours an
+    approach on a flat noisy curve; the report's bootstrap (``fragile``) shows
+    when a verdict rests on that.
 
     Parameters
     ----------
@@ -97,33 +112,37 @@ def returns_to_concept(
         ``trial`` or ``label``) are treated independently (vectorised).
     dim : hashable, default "time"
         The time dimension.
-    tol : float, default 0.05
-        Relative tolerance (a fraction of d(0)), > 0 and finite.
+    tol : float, default 0.0
+        Extra relative margin (a fraction of d(0)), ≥ 0 and finite.
     sem : xarray.DataArray, optional
         Standard error of ``curve`` (e.g. the ``sem`` of ``mean_sem``), ≥ 0,
         with ``dim`` and no dimension that ``curve`` lacks (it is broadcast).
         NaN is not allowed (one trial has no SEM: leave ``sem`` out).
+    z : float, default 1.645
+        How many combined standard errors a difference must exceed, ≥ 0.
 
     Returns
     -------
     xarray.Dataset
         Over the other dims of ``curve`` (with its coordinates):
-        ``dip`` (bool), ``outcome`` (str, one of :data:`OUTCOMES`),
+        ``dip`` (bool), ``leaves`` (bool), ``outcome`` (str, one of :data:`OUTCOMES`),
         ``t_min`` (the ``dim`` coordinate value of the first minimum),
         ``depth`` = d_min/d(0), ``final_ratio`` = d(T)/d(0),
         ``final_rise`` = (d(T) − d_min)/d(0), ``rise`` = (max_{t>t*} d(t) −
         d_min)/d(0) (0 if t* is last), ``late_change`` = (d(T) − d(t_q))/d(0)
         with t_q = ⌊3T/4⌋ (the start of the last quarter: positive while still
-        rising), ``final_sem`` = s(T)/d(0); attrs ``tol``, ``with_sem``, ``rule``.
+        rising), ``final_sem`` = s(T)/d(0), ``approach_z`` = (d(0) − d_min)/√(s(0)² + s(t*)²)
+        and ``leave_z`` = (d(T) − d_min)/√(s(T)² + s(t*)²) (inf without SEM);
+        attrs ``tol``, ``z``, ``with_sem``, ``rule``.
 
     Raises
     ------
     TypeError
-        If ``curve`` or ``sem`` is not a numeric DataArray or ``tol`` not a number.
+        If ``curve`` or ``sem`` is not a numeric DataArray or ``tol``/``z`` not a number.
     ValueError
         If ``dim`` is missing or empty, ``curve`` or ``sem`` holds NaN/inf,
         ``sem`` is negative or does not match ``curve``, d(0) ≤ 0 anywhere
-        (the tolerance is relative to it), or ``tol`` ≤ 0 or not finite.
+        (the margin is relative to it), or ``tol``/``z`` < 0 or not finite.
 
     Examples
     --------
@@ -138,6 +157,14 @@ def returns_to_concept(
     >>> str(returns_to_concept(d[:3])["outcome"].values)
     'approaches_and_stays'
 
+    A fall of 0.3 is significant with a standard error of 0.1 at every step, not with 0.2:
+
+    >>> d = xr.DataArray([10.0, 9.7, 9.7, 9.7], dims="time")
+    >>> bool(returns_to_concept(d, sem=xr.full_like(d, 0.1))["dip"])
+    True
+    >>> bool(returns_to_concept(d, sem=xr.full_like(d, 0.2))["dip"])
+    False
+
     Ending 4 % above d(0) runs away by itself, but not within a standard error of 0.5:
 
     >>> d = xr.DataArray([10.0, 4.0, 2.0, 8.0, 10.4], dims="time")
@@ -147,6 +174,7 @@ def returns_to_concept(
     'settles'
     """
     tol = _check_tol(tol)
+    z = _check_tol(z, "z")
     curve = check_array(curve, "curve", [dim])
     ordered = curve.transpose(..., dim)
     values = ordered.values.astype(np.float64)
@@ -169,14 +197,22 @@ def returns_to_concept(
     after_max = np.where(after, values, -np.inf).max(axis=-1)
     rise = np.where(imin < n - 1, after_max - dmin, 0.0)
 
-    dip = d0 - dmin > tol * d0 + s_min
-    runs_away = last > d0 + s_last
-    stays = last - dmin <= tol * d0 + s_last
+    s0 = s[..., 0]
+    se_approach = np.hypot(s0, s_min)
+    se_leave = np.hypot(s_last, s_min)
+    margin = tol * d0
+    dip = d0 - dmin > margin + z * se_approach
+    leaves = last - dmin > margin + z * se_leave
+    runs_away = last - d0 > margin + z * np.hypot(s_last, s0)
     outcome = np.select(
-        [~dip, runs_away, stays],
+        [~dip, runs_away, ~leaves],
         ["no_approach", "runs_away", "approaches_and_stays"],
         default="settles",
     )
+    leaves = leaves & dip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        approach_z = np.where(se_approach > 0, (d0 - dmin) / se_approach, np.inf)
+        leave_z = np.where(se_leave > 0, (last - dmin) / se_leave, np.inf)
 
     template = ordered.isel({dim: 0}, drop=True)
 
@@ -186,6 +222,7 @@ def returns_to_concept(
     return xr.Dataset(
         {
             "dip": wrap(dip, long_name="the concept-first approach happened"),
+            "leaves": wrap(leaves, long_name="after the approach the curve moves away from the concept"),
             "outcome": wrap(np.asarray(outcome).astype(str), long_name="what the curve does after the approach"),
             "t_min": wrap(ordered[dim].values[imin], long_name=f"{dim} of the minimum"),
             "depth": wrap(dmin / d0, long_name="d_min / d(0)", units="1"),
@@ -195,13 +232,15 @@ def returns_to_concept(
             "late_change": wrap((last - values[..., (3 * (n - 1)) // 4]) / d0,
                                 long_name="last-quarter change / d(0)", units="1"),
             "final_sem": wrap(s_last / d0, long_name="SEM at T / d(0)", units="1"),
+            "approach_z": wrap(approach_z, long_name="(d(0) - d_min) / combined SEM", units="1"),
+            "leave_z": wrap(leave_z, long_name="(d(T) - d_min) / combined SEM", units="1"),
         },
         attrs={
             "tol": tol,
+            "z": z,
             "with_sem": sem is not None,
             "dim": str(dim),
             "equation": "10",
-            "rule": "dip: d(0)-d_min > tol*d(0)+s(t*); runs_away: d(T) > d(0)+s(T); "
-                    "approaches_and_stays: d(T)-d_min <= tol*d(0)+s(T); settles: otherwise",
+            "rule": RULE,
         },
     )

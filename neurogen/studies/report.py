@@ -74,6 +74,11 @@ def render_html(results: dict[str, StudyResult | str], claims: list[Claim], prov
                     f"<figcaption><b>Paper:</b> {caption}</figcaption></figure></section>")
     prov = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_prov_cell(v)}</td></tr>"
                    for k, v in provenance.items())
+    failed = {n: r for n, r in results.items() if not isinstance(r, StudyResult)}
+    failed_banner = ("<div class='banner failed' id='failed'><b>" + f"{len(failed)} of {len(results)} studies failed"
+                     + ":</b><ul>" + "".join(f"<li><a href='#{_anchor(n)}'>{html.escape(n)}</a>: "
+                                           f"{html.escape(str(r))}</li>" for n, r in failed.items())
+                     + "</ul></div>") if failed else ""
     banner = ("<p class='banner'>This is a <b>tiny</b> report: its sizes are a smoke test of the code, and "
               "its verdicts mean nothing about the paper.</p>") if profile == "tiny" else ""
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>neurogen replication report</title>
@@ -82,8 +87,9 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left;
 tr.holds td:nth-child(5){{color:#176317}} tr.does-not-hold td:nth-child(5){{color:#a31515}}
 tr.holds-for-some-subjects td:nth-child(5){{color:#a36a15}}
 .banner{{background:#fff3cd;border:2px solid #d39e00;padding:1em;font-size:120%}}
+.failed{{background:#f8d7da;border-color:#a31515}}
 td.rule{{color:#555;font-size:90%}} figcaption{{color:#333;margin:.5em 0 2em}}</style></head><body>
-<h1>neurogen: replication of Nagano, Karakida &amp; Okada (2017)</h1>{banner}
+<h1>neurogen: replication of Nagano, Karakida &amp; Okada (2017)</h1>{failed_banner}{banner}
 <p>Every number below was measured by this run; verdicts are computed by code from the rule shown.</p>
 <nav><h2>Contents</h2><ol><li><a href="#claims">Claims</a></li>{toc}<li><a href="#provenance">Provenance</a></li></ol></nav>
 <h2 id="claims">Claims</h2><table><tr><th>study</th><th>claim</th><th>paper</th><th>measured</th><th>verdict</th>

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import hypothesis.extra.numpy as npst
-import hypothesis.strategies as st
+try:
+    import hypothesis.extra.numpy as npst
+    import hypothesis.strategies as st
+except ImportError:  # one line naming the extra, as for every optional feature
+    raise ImportError("neurogen.testing.strategies needs hypothesis: pip install 'neurogen[test]'") from None
 import numpy as np
 import xarray as xr
 

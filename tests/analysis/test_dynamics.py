@@ -37,8 +37,8 @@ def dip_curves(draw, kind: str | None = None, *, with_sem: bool | None = None, n
       d_min to the end (flat, or still creeping down);
     * ``settles``: falls to d_min ≤ 0.7·d(0), rises back to d(T) in [d_min + 0.3·d(0), 0.95·d(0)],
       or, with an SEM, to 2–8 % above d(0) within an SEM s ≥ 1.2 × the excess;
-    * ``runs_away``: falls to d_min ≤ 0.7·d(0), ends at (1 + e)·d(0), e in [0.05, 1], with an SEM
-      below 0.8·e·d(0).
+    * ``runs_away``: falls to d_min ≤ 0.7·d(0), ends at (1 + e)·d(0), e in [0.15, 1], with an SEM
+      below 0.4·(e − 0.1)·d(0) (the excess beats tol + z·√2·s for the default z = 1.645).
     """
     kind = draw(st.sampled_from(OUTCOMES)) if kind is None else kind
     with_sem = draw(st.booleans()) if with_sem is None else with_sem
@@ -81,9 +81,9 @@ def dip_curves(draw, kind: str | None = None, *, with_sem: bool | None = None, n
             end = draw(st.floats(depth + 0.3, 0.95))
             sem_level = draw(st.floats(0.0, 0.05))
         else:
-            excess = draw(st.floats(0.05, 1.0))
+            excess = draw(st.floats(0.15, 1.0))
             end = 1.0 + excess
-            sem_level = draw(st.floats(0.0, min(0.1, 0.8 * excess)))
+            sem_level = draw(st.floats(0.0, min(0.1, 0.4 * (excess - 0.1))))  # excess > tol + z·√2·s
         depth = min(depth, 0.7)
         down = np.interp(t[: t_min + 1], [0, t_min], [1.0, depth])
         t_end = draw(st.integers(t_min + 1, n - 1))
@@ -111,7 +111,7 @@ class TestReturnsToConceptExamples:
         ],
     )
     def test_outcomes(self, values, outcome):
-        res = returns_to_concept(_curve(values))
+        res = returns_to_concept(_curve(values), tol=0.05)
         assert _outcome(res) == outcome
         assert bool(res["dip"]) == (outcome != "no_approach")
 
@@ -121,8 +121,8 @@ class TestReturnsToConceptExamples:
         values = np.concatenate([[5.47, 5.0, 4.67], 4.65 + rng.uniform(-0.02, 0.02, 78)])
         curve = _curve(values)
         sem = xr.full_like(curve, 0.04)
-        for s in (None, sem):
-            res = returns_to_concept(curve, sem=s)
+        for s, tol in ((None, 0.05), (sem, 0.0)):  # without an SEM, a point comparison needs a margin
+            res = returns_to_concept(curve, sem=s, tol=tol)
             assert _outcome(res) == "approaches_and_stays"
             assert bool(res["dip"])
 
@@ -134,7 +134,7 @@ class TestReturnsToConceptExamples:
         curve = _curve(values)
         within = xr.full_like(curve, d0 * excess * 1.1)
         assert _outcome(returns_to_concept(curve, sem=within)) == "settles"
-        beyond = xr.full_like(curve, d0 * excess * 0.9)
+        beyond = xr.full_like(curve, d0 * excess * 0.9 / (1.645 * np.sqrt(2)))
         assert _outcome(returns_to_concept(curve, sem=beyond)) == "runs_away"
 
     def test_sem_at_the_minimum_can_hide_the_approach(self):
@@ -159,7 +159,9 @@ class TestReturnsToConceptExamples:
         assert float(res["final_rise"]) == pytest.approx(0.4)
         assert float(res["rise"]) == pytest.approx(0.4)
         assert float(res["final_sem"]) == pytest.approx(0.05)
-        assert res.attrs["tol"] == 0.05 and res.attrs["with_sem"] is True
+        assert res.attrs["tol"] == 0.0 and res.attrs["with_sem"] is True
+        assert res.attrs["z"] == pytest.approx(1.645, abs=1e-3)
+        assert float(res["approach_z"]) == pytest.approx(8 / np.hypot(0.5, 0.5))
 
     def test_tolerance_is_relative(self):
         """The same fall is an approach at a small tolerance and none at a large one, at any scale."""
@@ -186,7 +188,7 @@ class TestReturnsToConceptExamples:
         with pytest.raises(ValueError, match="must be > 0 at the first time step"):
             returns_to_concept(_curve([0.0, 1.0, 2.0]))
 
-    @pytest.mark.parametrize(("tol", "error"), [(-0.1, ValueError), (0, ValueError), ("0.1", TypeError), (np.inf, ValueError)])
+    @pytest.mark.parametrize(("tol", "error"), [(-0.1, ValueError), ("0.1", TypeError), (np.inf, ValueError)])
     def test_bad_tol(self, tol, error):
         with pytest.raises(error, match="tol must be"):
             returns_to_concept(_curve([1.0, 2.0]), tol=tol)
@@ -220,8 +222,8 @@ class TestReturnsToConceptProperties:
     def test_scale_invariant(self, case, scale):
         """Multiplying distances and SEM by a positive constant changes no outcome."""
         curve, sem = case
-        a = returns_to_concept(curve, sem=sem)
-        b = returns_to_concept(curve * scale, sem=None if sem is None else sem * scale)
+        a = returns_to_concept(curve, sem=sem, tol=0.01)
+        b = returns_to_concept(curve * scale, sem=None if sem is None else sem * scale, tol=0.01)
         assert _outcome(a) == _outcome(b)
         np.testing.assert_allclose(float(a["depth"]), float(b["depth"]), rtol=1e-9)
 
@@ -239,9 +241,44 @@ class TestReturnsToConceptProperties:
         """Classifying a stack (with a stacked SEM) equals classifying each curve."""
         curves = xr.concat([c for c, _ in cases], dim="trial")
         sems = xr.concat([xr.zeros_like(c) if s is None else s for c, s in cases], dim="trial")
-        res = returns_to_concept(curves, sem=sems)
+        res = returns_to_concept(curves, sem=sems, tol=0.01)
         assert res["outcome"].values.tolist() == [c.attrs["kind"] for c, _ in cases]
         for i, (c, s) in enumerate(cases):
-            single = returns_to_concept(c, sem=s)
+            single = returns_to_concept(c, sem=s, tol=0.01)
             assert _outcome(single) == str(res["outcome"][i].values)
             assert float(res["final_ratio"][i]) == float(single["final_ratio"])
+
+
+class TestStatisticalRule:
+    """Issue 23: no fixed margin decides; a difference must beat z combined standard errors."""
+
+    @pytest.mark.parametrize(("fall", "sem", "dip"), [(0.22, 0.1, False), (0.24, 0.1, True), (2.2, 1.0, False)])
+    def test_approach_is_a_one_sided_z_test(self, fall, sem, dip):
+        """d(0) − d_min > 1.645·√2·s at constant s: 0.2326 for s = 0.1."""
+        c = _curve([10.0, 10.0 - fall, 10.0 - fall])
+        assert bool(returns_to_concept(c, sem=xr.full_like(c, sem))["dip"]) is dip
+
+    def test_small_relative_dip_counts_when_significant(self):
+        """A 3 % dip (fig6 at Nz = 10) is an approach when it beats the combined SEM; 5 % no longer needed."""
+        c = _curve([10.0, 9.7, 9.68, 9.7, 9.75])
+        res = returns_to_concept(c, sem=xr.full_like(c, 0.05))
+        assert bool(res["dip"]) and float(res["approach_z"]) > 1.645
+
+    def test_leaves_is_the_move_away(self):
+        """``leaves``: the rise after the minimum is significant; stays otherwise."""
+        c = _curve([10.0, 6.0, 6.15, 6.2])
+        assert not bool(returns_to_concept(c, sem=xr.full_like(c, 0.1))["leaves"])
+        c2 = _curve([10.0, 6.0, 6.5, 7.0])
+        res = returns_to_concept(c2, sem=xr.full_like(c2, 0.1))
+        assert bool(res["leaves"]) and _outcome(res) == "settles"
+
+    @pytest.mark.parametrize("z", [0.5, 1.645, 3.0])
+    def test_larger_z_is_more_cautious(self, z):
+        c = _curve([10.0, 9.5, 9.6, 10.6])
+        sem = xr.full_like(c, 0.2)
+        lo, hi = returns_to_concept(c, sem=sem, z=z / 2), returns_to_concept(c, sem=sem, z=z * 2)
+        assert bool(hi["dip"]) <= bool(lo["dip"]) and bool(hi["leaves"]) <= bool(lo["leaves"])
+
+    def test_bad_z(self):
+        with pytest.raises(ValueError, match="z must be >= 0"):
+            returns_to_concept(_curve([1.0, 2.0]), z=-1.0)
