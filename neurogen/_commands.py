@@ -189,7 +189,9 @@ def cmd_study(a: argparse.Namespace) -> int:
     if not a.quiet:
         print(f"[1/1] {a.name} … {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     for claim in result.claims:
-        print(f"[{claim.verdict}] {claim.claim}: measured {claim.measured} (paper: {claim.paper})")
+        tag = f", {claim.fragile}" if claim.fragile else ""
+        print(f"[{claim.verdict}{tag}] {claim.claim}: measured {claim.measured} (paper: {claim.paper})"
+              + (f" [{claim.robustness}]" if claim.robustness else ""))
     print("wrote " + ", ".join(str(f) for f in result.files))
     return 0
 

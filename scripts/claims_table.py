@@ -2,7 +2,7 @@
 
     python scripts/claims_table.py report/results.json > claims.md
 
-Every row is copied from the run: study, claim, paper, measured, verdict, subjects, reading.
+Every row is copied from the run: study, claim, paper, measured, verdict, fragile, subjects, reading.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ def cell(text: object) -> str:
 
 def main(path: str) -> str:
     results = json.loads(Path(path).read_text())
-    rows = ["| study | claim | paper | measured | verdict | subjects | reading |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| study | claim | paper | measured | verdict | fragile | subjects | reading |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for c in results["claims"]:
-        rows.append("| " + " | ".join(cell(c[k]) for k in ("study", "claim", "paper", "measured", "verdict",
-                                                           "subjects", "reading")) + " |")
+        rows.append("| " + " | ".join(cell(c.get(k, "")) for k in ("study", "claim", "paper", "measured", "verdict",
+                                                                   "fragile", "subjects", "reading")) + " |")
     prov = results["provenance"]
     rows.append("")
     rows.append(f"Total time {prov['total time (s)']} s; study times (s): {json.dumps(prov['study times (s)'])}")

@@ -32,7 +32,7 @@ from neurogen.studies import (associative, concept_formation, fig1, fig2, fig3, 
 from neurogen._netcdf import describe_variables
 from neurogen.studies._measure import progress
 from neurogen.studies._common import PROFILES, BySize, Profile, context, get_profile, save_data, save_figure
-from neurogen.studies.claims import Claim
+from neurogen.studies.claims import Claim, robustness
 
 __all__ = ["STUDIES", "StudyResult", "run_study", "replot", "load_result", "PROFILES", "Profile", "BySize",
            "context", "get_profile", "Claim"]
@@ -91,7 +91,7 @@ def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLik
                      **{k: v for k, v in ctx.network.describe().items() if k not in ds.attrs}})
     files = [save_data(ds, out, name)]
     files += save_figure(module.plot(ds), out, name)
-    result_claims = module.claims(ds)
+    result_claims = robustness(module.claims, ds, n_boot=p.n_boot, seed=p.seed)
     return StudyResult(name, ds, result_claims, files, round(time.perf_counter() - t0, 1))
 
 

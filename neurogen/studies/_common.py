@@ -48,6 +48,8 @@ class Profile:
         Training config when ``subject="train"`` (``n_train=0``: all 60,000 images).
     n_memories : int
         Training images encoded for the hierarchy (0: all).
+    n_boot : int
+        Bootstrap resamples over trials for each verdict's robustness (the report's ``fragile`` column).
     seed : int
         The main subject's seed and the seed of every stimulus.
     """
@@ -60,6 +62,7 @@ class Profile:
     n_train: int = 0
     n_memories: int = 0
     seed: int = 0
+    n_boot: int = 200
 
     def training(self) -> str:
         """How this profile's subjects were trained, in words (for titles and claims)."""
@@ -79,7 +82,7 @@ PROFILES = {
     "quick": Profile("quick"),
     "paper": Profile("paper", subject="train"),
     "tiny": Profile("tiny", subject="train", n_latent=8, n_hidden=64, epochs=2, n_train=600,
-                    n_memories=600),
+                    n_memories=600, n_boot=20),
 }
 
 S = TypeVar("S")

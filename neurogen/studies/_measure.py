@@ -55,10 +55,12 @@ def noise_grid(levels: int) -> np.ndarray:
 
 
 def distance_curves(ctx: Any, labels: Sequence[int], trials: int, p: float, mode: str,
-                    steps: int, *, interventions: Sequence[Any] = ()) -> xr.Dataset:
+                    steps: int, *, interventions: Sequence[Any] = (), per_trial: bool = False) -> xr.Dataset:
     """Record ``trials`` noisy images per label; mean ± SEM of ‖z(t) − ξ̄_label‖ by label.
 
-    Returns a Dataset with ``mean``, ``sem`` (label, time) and ``n`` (label).
+    Returns a Dataset with ``mean``, ``sem`` (label, time) and ``n`` (label); with ``per_trial``
+    also ``distance`` (trial, time; float32, the ``label`` of each trial as a coordinate), from which
+    the claims recompute the dip (and the bootstrap resamples it).
     """
     n = trials_for(ctx, labels, trials)
     stim = Stimulus.from_dataset(ctx.data, label=list(labels), n=n, noise=PixelSwap(p, mode=mode),
@@ -66,7 +68,14 @@ def distance_curves(ctx: Any, labels: Sequence[int], trials: int, p: float, mode
     kw = {"interventions": list(interventions)} if interventions else {}
     rec = run(ctx.network, stim, steps=steps, progress=PROGRESS.get(), **kw)
     d = na.distance(rec.latent, ctx.hierarchy.concept)
-    return na.mean_sem(d, by="label")
+    band = na.mean_sem(d, by="label")
+    if not per_trial:
+        return band
+    # the trial's label as coordinate "trial_label" (a Dataset cannot hold "label" as a dim and a trial coordinate)
+    trial_d = xr.DataArray(d.transpose("trial", "time").values.astype(np.float32), dims=("trial", "time"),
+                           coords={"trial_label": ("trial", np.asarray(d["label"].values), {"long_name": "label of the trial's source image", "units": "1"}),
+                                   "time": d["time"].values})
+    return band.assign(distance=trial_d)
 
 
 def noise_sweep(ctx: Any, label: int, trials: int, levels: int, mode: str, steps: int, *,

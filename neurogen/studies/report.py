@@ -58,7 +58,9 @@ def render_html(results: dict[str, StudyResult | str], claims: list[Claim], prov
     rows = "".join(
         f"<tr class='{c.verdict.replace(' ', '-')}'><td><a href='#{_anchor(c.study)}'>{html.escape(c.study)}</a></td>"
         f"<td>{html.escape(c.claim)}</td><td>{html.escape(c.paper)}</td><td>{html.escape(c.measured)}</td>"
-        f"<td><b>{c.verdict}</b></td><td>{html.escape(c.subjects)}</td><td>{html.escape(c.reading)}</td>"
+        f"<td><b>{c.verdict}</b></td><td class='{html.escape(c.fragile)}'>{html.escape(c.fragile)}"
+        f"<br><small>{html.escape(c.robustness)}</small></td>"
+        f"<td>{html.escape(c.subjects)}</td><td>{html.escape(c.reading)}</td>"
         f"<td class='rule'>{html.escape(c.rule)}</td></tr>" for c in claims)
     toc = "".join(f"<li><a href='#{_anchor(n)}'>{html.escape(n)}</a></li>" for n in results)
     figs = []
@@ -85,14 +87,19 @@ def render_html(results: dict[str, StudyResult | str], claims: list[Claim], prov
 <style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;}} table{{border-collapse:collapse;}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left;}} img{{max-width:100%;}}
 tr.holds td:nth-child(5){{color:#176317}} tr.does-not-hold td:nth-child(5){{color:#a31515}}
-tr.holds-for-some-subjects td:nth-child(5){{color:#a36a15}}
+tr.holds-for-some-subjects td:nth-child(5){{color:#a36a15}} td.fragile{{color:#a31515;font-weight:bold}}
 .banner{{background:#fff3cd;border:2px solid #d39e00;padding:1em;font-size:120%}}
 .failed{{background:#f8d7da;border-color:#a31515}}
 td.rule{{color:#555;font-size:90%}} figcaption{{color:#333;margin:.5em 0 2em}}</style></head><body>
 <h1>neurogen: replication of Nagano, Karakida &amp; Okada (2017)</h1>{failed_banner}{banner}
 <p>Every number below was measured by this run; verdicts are computed by code from the rule shown.</p>
 <nav><h2>Contents</h2><ol><li><a href="#claims">Claims</a></li>{toc}<li><a href="#provenance">Provenance</a></li></ol></nav>
-<h2 id="claims">Claims</h2><table><tr><th>study</th><th>claim</th><th>paper</th><th>measured</th><th>verdict</th>
+<h2 id="claims">Claims</h2>
+<p>Verdict rules: no fixed margin decides. A distance curve approaches the concept when d(0) &minus; d_min exceeds
+z = 1.645 combined standard errors (a one-sided 5 % test over trials), and moves away when d(T) &minus; d_min does.
+<b>fragile</b>: the verdict changes in more than 10 % of 200 bootstrap resamples of the trials, or when any
+free parameter of its rule is halved or doubled.</p>
+<table><tr><th>study</th><th>claim</th><th>paper</th><th>measured</th><th>verdict</th><th>fragile</th>
 <th>subjects</th><th>pixel-swap reading</th><th>rule</th></tr>
 {rows}</table>{''.join(figs)}<h2 id="provenance">Provenance</h2><table>{prov}</table>
 <script>window.addEventListener("load", () => {{ const imgs = [...document.images];
