@@ -6,27 +6,33 @@ Every function here takes labelled :mod:`xarray` objects (a recording's
 names, and raises ``TypeError``/``ValueError`` naming the offending argument.
 Nothing here imports torch.
 
-==========================  =====================================================
-``distance``                ‖z(t) − ξ‖₂ to memories, concepts or the abstract concept (eq. 10)
-``min_distance``            min over time and when it is reached (eq. 13)
-``min_distances``           eq. 13 to memory, concept and abstract concept per trial (Fig. 4)
-``mean_sem``                mean ± SEM over trials, optionally per noise level
-``stages``                  stages I/II/III of the noise sweep, ``complete``, ``in_order`` (Fig. 4)
-``cosine_similarity``       C_ij between patterns (eq. 11); ``off_diagonal_mean``
-``overlap``                 Hopfield overlap m = (1/N) Σ ξ_i s_i
-``active_units``            units that carry information, under one criterion (Fig. 3a)
-``active_unit_counts``      the count under every criterion (``criterion`` dim)
-``pca_spectrum``            cumulative contribution ratio (Fig. 3b); ``n_components_for``
-``component_counts``        number of principal components under several criteria
-``pca_embedding``           memories in the plane of the first principal components
-``returns_to_concept``      the concept-first approach and what follows (Fig. 2, 6, B.2)
-``rank_correlation``        Spearman's ρ along a dimension (scipy)
-``plateau``                 smallest Nz from which a bound stops improving (Fig. 7)
-``trials_per_label``        trials per label clipped to the rarest label's images
-``decode_over_time``        cross-validated decoding accuracy (any scikit-learn classifier)
-``information_over_time``   bias-corrected mutual information, bits or fraction of entropy
-``latency``, ``peak_time``  when a curve reaches a fraction of its rise; when it peaks
-==========================  =====================================================
+============================  =====================================================
+``distance``                  ‖z(t) − ξ‖₂ to memories, concepts or the abstract concept (eq. 10)
+``min_distance``              min over time and when it is reached (eq. 13)
+``min_distances``             eq. 13 to memory, concept and abstract concept per trial (Fig. 4)
+``mean_sem``                  mean ± SEM over trials, optionally per noise level
+``stages``                    stages I/II/III of the noise sweep, ``complete``, ``in_order`` (Fig. 4)
+``cosine_similarity``         C_ij between patterns (eq. 11); ``off_diagonal_mean``
+``overlap``                   Hopfield overlap m = (1/N) Σ ξ_i s_i
+``active_units``              units that carry information, under one criterion (Fig. 3a)
+``active_unit_counts``        the count under every criterion (``criterion`` dim)
+``pca_spectrum``              cumulative contribution ratio (Fig. 3b); ``n_components_for``
+``component_counts``          number of principal components under several criteria
+``pca_embedding``             memories in the plane of the first principal components
+``returns_to_concept``        the concept-first approach and what follows (Fig. 2, 6, B.2)
+``rank_correlation``          Spearman's ρ along a dimension (scipy)
+``plateau``                   smallest Nz from which a bound stops improving (Fig. 7)
+``trials_per_label``          trials per label clipped to the rarest label's images
+``decode_over_time``          cross-validated decoding accuracy (any scikit-learn classifier)
+``information_over_time``     bias-corrected mutual information, bits or fraction of entropy
+``latency``, ``peak_time``    when a curve reaches a fraction of its rise; when it peaks
+``rdm``                       dissimilarity matrices of the patterns at each step (rsatoolbox)
+``model_rdms``                identity / class / super-class / abstract model RDMs
+``compare_rdms``              data RDM against model RDMs over time (rsatoolbox)
+``cka``                       linear centred kernel alignment between two populations
+``participation_ratio``       (Σλ)²/Σλ², bias-corrected, with a bootstrap interval
+``temporal_generalization``   decoder trained at step t, tested at every step t′
+============================  =====================================================
 
 Examples
 --------
@@ -55,6 +61,14 @@ from neurogen.analysis.decoding import (
 )
 from neurogen.analysis.distances import distance, min_distance, min_distances
 from neurogen.analysis.dynamics import OUTCOMES, returns_to_concept
+from neurogen.analysis.geometry import (
+    cka,
+    compare_rdms,
+    model_rdms,
+    participation_ratio,
+    rdm,
+    temporal_generalization,
+)
 from neurogen.analysis.population import (
     component_counts,
     n_components_for,
@@ -81,6 +95,8 @@ __all__ = [
     "active_unit_counts",
     "active_units",
     "component_counts",
+    "cka",
+    "compare_rdms",
     "cosine_similarity",
     "decode_over_time",
     "distance",
@@ -90,16 +106,20 @@ __all__ = [
     "mean_sem",
     "min_distance",
     "min_distances",
+    "model_rdms",
     "n_components_for",
     "off_diagonal_mean",
     "other_dim",
     "overlap",
+    "participation_ratio",
     "pca_embedding",
     "pca_spectrum",
     "peak_time",
     "plateau",
     "rank_correlation",
+    "rdm",
     "returns_to_concept",
     "stages",
+    "temporal_generalization",
     "trials_per_label",
 ]
