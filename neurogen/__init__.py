@@ -13,6 +13,7 @@ from neurogen._version import __version__
 from neurogen.concepts import ConceptHierarchy
 from neurogen.data import Digits, load_mnist
 from neurogen.engine import run
+from neurogen.fixed_points import find_fixed_points, jacobian_spectrum
 from neurogen.interventions import Clamp, Lesion, Noise
 from neurogen.network import Network, NetworkConfig
 from neurogen.probe import Probe
@@ -23,5 +24,6 @@ from neurogen.training import Schedule, train
 
 __all__ = [
     "Clamp", "ConceptHierarchy", "Digits", "Lesion", "Noise", "Network", "NetworkConfig", "PixelSwap", "Probe", "Recording",
-    "Schedule", "Stimulus", "Subject", "load_mnist", "run", "train", "__version__",
+    "Schedule", "Stimulus", "Subject", "find_fixed_points", "jacobian_spectrum", "load_mnist", "run", "train",
+    "__version__",
 ]
