@@ -28,7 +28,7 @@ import attrs
 import xarray as xr
 
 from neurogen.studies import (associative, concept_formation, fig1, fig2, fig3, fig4, fig6, fig7, figA1,
-                              figB2, global_to_fine, lesions, readings)
+                              figB2, geometry, global_to_fine, lesions, readings)
 from neurogen._netcdf import describe_variables
 from neurogen.studies._measure import progress
 from neurogen.studies._common import PROFILES, BySize, Profile, context, get_profile, save_data, save_figure
@@ -40,6 +40,7 @@ __all__ = ["STUDIES", "StudyResult", "run_study", "replot", "load_result", "PROF
 #: Study name → module, in report order.
 STUDIES: dict[str, ModuleType] = {m.NAME: m for m in (
     fig1, fig2, fig3, fig4, figA1, figB2, readings, lesions, concept_formation, associative, global_to_fine, fig6, fig7,
+    geometry,
 )}
 
 

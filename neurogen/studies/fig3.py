@@ -6,8 +6,10 @@ same images. The paper's "14 active units out of 100" is counted under every cri
 :func:`neurogen.analysis.active_unit_counts` (variance above 1 % of the largest, variance above
 0.01, KL per unit above 0.01 nats, concept amplitude above 0.1), and the number of principal
 components under every criterion of :func:`neurogen.analysis.component_counts` (70 % and 99 % of
-the variance, eigenvalues above 1 % of the largest or above 0.01). The dataset keeps each unit's
-score under each criterion, so the figure and claims are recomputed from the saved file alone.
+the variance, eigenvalues above 1 % of the largest or above 0.01), next to the participation ratio
+of the memories ((Σλ)²/Σλ², bias-corrected: :func:`neurogen.analysis.participation_ratio`). The
+dataset keeps each unit's score under each criterion, so the figure and claims are recomputed from
+the saved file alone.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ LONG_NAMES = {
     "label_other": "digit label",
     "cosine_similarity": "cosine similarity of the concepts (eq. 11)",
     "off_diagonal_abs_mean": "mean |off-diagonal cosine similarity|",
+    "participation_ratio": "participation ratio of the memories, bias-corrected (neurogen.analysis.participation_ratio)",
 }
 
 
@@ -111,6 +114,7 @@ def _one_subject(sub: Context, sizes: Sizes) -> xr.Dataset:
         "n_components": components,
         "cosine_similarity": cos,
         "off_diagonal_abs_mean": float(na.off_diagonal_mean(cos)),
+        "participation_ratio": float(na.participation_ratio(mem, n_boot=0)["corrected"]),
     })
 
 
@@ -192,6 +196,9 @@ def _count_claim(ds: xr.Dataset, var: str, dim: str, criterion: str, claim: str,
     n_units = int(ds.attrs["n_units"])
     measured = "; ".join(f"seed {s}: {v} of {n_units}" for s, v in zip(seeds, values))
     measured += f" (exactly {paper}: {', '.join(exact) or 'none'})"
+    if var == "active_units" and "participation_ratio" in ds:
+        measured += "; participation ratio of the memories: " + ", ".join(
+            f"seed {s}: {float(ds['participation_ratio'].sel(seed=s)):.1f}" for s in seeds)
     v, subjects = across([lo <= x <= hi for x in values], [f"seed {s}" for s in seeds])
     nz = int(ds["subject_n_latent"].values[0])
     return Claim(NAME, claim, f"{paper} of 100" if var == "active_units" else str(paper), measured, v,
