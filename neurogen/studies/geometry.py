@@ -126,7 +126,7 @@ SIZES = BySize(
     tiny=Sizes(per_label=3, repeats=4, steps=4, frames=(0, 1, 4), seeds=(0, 1), n_latent=(2, 8),
                n_memories=0, n_boot=20),
     quick=Sizes(per_label=5, repeats=4, steps=30, frames=(0, 1, 2, 5, 10, 30), seeds=(0, 1, 2),
-                n_latent=(2, 5, 10, 20, 100), n_memories=10000, n_boot=100),
+                n_latent=(2, 5, 6, 10, 20, 100), n_memories=10000, n_boot=100),
     paper=Sizes(per_label=10, repeats=4, steps=80, frames=(0, 1, 2, 5, 10, 20, 80), seeds=(0, 1, 2),
                 n_latent=(2, 5, 6, 10, 20, 100), n_memories=0, n_boot=200),
 )
