@@ -84,7 +84,7 @@ from neurogen.analysis.similarity import (
 )
 from neurogen.analysis.stages import LEVELS, NUMERALS, stages
 from neurogen.analysis.statistics import mean_sem, plateau, rank_correlation
-from neurogen.analysis.units import CRITERIA, THRESHOLDS, active_unit_counts, active_units
+from neurogen.analysis.units import CRITERIA, THRESHOLDS, active_unit_counts, active_units, widest_plateau
 
 __all__ = [
     "CRITERIA",
@@ -94,6 +94,7 @@ __all__ = [
     "THRESHOLDS",
     "active_unit_counts",
     "active_units",
+    "widest_plateau",
     "component_counts",
     "cka",
     "compare_rdms",

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from neurogen.analysis._validate import check_array
-from neurogen.analysis.statistics import mean_sem
+from neurogen.analysis.statistics import _mean_sem
 
 __all__ = ["LEVELS", "NUMERALS", "stages"]
 
@@ -21,6 +22,19 @@ __all__ = ["LEVELS", "NUMERALS", "stages"]
 LEVELS = ("memory", "concept", "abstract")
 #: The paper's stage numeral for each level being the closest.
 NUMERALS = {"memory": "I", "concept": "II", "abstract": "III"}
+
+
+def _group_stats(da: xr.DataArray, by: Hashable, dim: Hashable) -> tuple[np.ndarray, ...]:
+    """(groups, mean, sem, n) of ``da`` per value of its ``by`` coordinate, as :func:`mean_sem` computes them."""
+    keys = np.asarray(da.coords[by].values)
+    if keys.dtype.kind == "f" and np.isnan(keys).any():
+        msg = f"the {by!r} coordinate contains NaN; every {dim} needs a group."
+        raise ValueError(msg)
+    values = np.asarray(da.values)
+    groups, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    stats = [_mean_sem(values[inverse.reshape(-1) == g]) for g in range(groups.size)]
+    return (groups, np.array([float(m) for m, _ in stats]), np.array([float(e) for _, e in stats]),
+            counts.astype(np.int64))
 
 
 def stages(
@@ -124,25 +138,24 @@ def stages(
         if by not in da.coords:
             msg = f"{name} needs a {by!r} coordinate along {dim!r} to group trials by."
             raise ValueError(msg)
-        extra = [c for c in da.coords if c not in (by, dim)]
-        stats[lvl] = mean_sem(da.reset_coords(extra, drop=True), dim, by=by)
+        stats[lvl] = _group_stats(da, by, dim)  # numpy: the report's bootstrap calls this hundreds of times
 
-    reference = stats[LEVELS[0]].indexes[by]
+    groups = stats[LEVELS[0]][0]
     for lvl in LEVELS[1:]:
-        if not stats[lvl].indexes[by].equals(reference):
+        other = stats[lvl][0]
+        if other.shape != groups.shape or not np.array_equal(other, groups):
             msg = (
-                f"min_distances[{lvl!r}] covers {by} values {stats[lvl].indexes[by].tolist()} "
-                f"but min_distances['memory'] covers {reference.tolist()}; use the same trials."
+                f"min_distances[{lvl!r}] covers {by} values {other.tolist()} "
+                f"but min_distances['memory'] covers {groups.tolist()}; use the same trials."
             )
             raise ValueError(msg)
+    reference = pd.Index(groups, name=by)
 
-    coords = {"level": list(LEVELS), by: reference}
+    coords = {"level": list(LEVELS), by: groups}
     summary = xr.Dataset(
         {
-            name: xr.DataArray(
-                np.stack([stats[lvl][name].values for lvl in LEVELS]), dims=("level", by), coords=coords
-            )
-            for name in ("mean", "sem", "n")
+            name: xr.DataArray(np.stack([stats[lvl][k] for lvl in LEVELS]), dims=("level", by), coords=coords)
+            for k, name in ((1, "mean"), (2, "sem"), (3, "n"))
         }
     )
     winner = np.argmin(summary["mean"].transpose("level", by).values, axis=0)

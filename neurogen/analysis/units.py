@@ -28,7 +28,7 @@ import xarray as xr
 
 from neurogen.analysis._validate import centred, check_array, check_fraction, check_matrix, check_nonnegative
 
-__all__ = ["CRITERIA", "THRESHOLDS", "active_unit_counts", "active_units"]
+__all__ = ["CRITERIA", "THRESHOLDS", "active_unit_counts", "active_units", "widest_plateau"]
 
 #: The active-unit criteria, in the order :func:`active_unit_counts` reports them.
 CRITERIA = ("relative_variance", "variance", "kl", "concept_amplitude")
@@ -250,3 +250,59 @@ def active_unit_counts(
         attrs={"long_name": "number of active latent units", "units": "1",
                "n_units": int(results[0].sizes[results[0].dims[0]]), "dim": str(dim)},
     )
+
+
+def widest_plateau(score: xr.DataArray, dim: Hashable = "unit") -> xr.Dataset:
+    """The count of units above a threshold that stays constant over the widest range of thresholds.
+
+    For scores s (each unit's statistic of an active-unit criterion; a unit counts when s > threshold)
+    the count is a step function of the threshold: it equals k on [s₍ₙ₋ₖ₎, s₍ₙ₋ₖ₊₁₎) for the sorted
+    positive scores. The widest plateau is the k ≥ 1 whose interval is widest in log₁₀ (decades); the
+    threshold-free count the paper's "14 active units" asks for, when one plateau dominates. The
+    count of all units (thresholds below the smallest score) is excluded: its interval is unbounded.
+
+    Parameters
+    ----------
+    score : xarray.DataArray
+        Non-negative scores along ``dim`` (other dims vectorised).
+    dim : hashable, default "unit"
+
+    Returns
+    -------
+    xarray.Dataset
+        ``count`` (int), ``low`` and ``high`` (the threshold interval), ``decades`` = log₁₀(high/low);
+        count 0 and decades 0 when fewer than two units have a positive score.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> s = xr.DataArray([1.0, 0.9, 0.8, 1e-4, 2e-5], dims="unit")
+    >>> int(widest_plateau(s)["count"]), round(float(widest_plateau(s)["decades"]), 2)
+    (3, 3.9)
+    """
+    score = check_array(score, "score", [dim])
+    if bool((score < 0).any()):
+        msg = "score must be >= 0 everywhere."
+        raise ValueError(msg)
+    stacked = score.transpose(..., dim)
+    flat = stacked.values.reshape(-1, stacked.sizes[dim]).astype(np.float64)
+    counts, lows, highs, decades = [], [], [], []
+    for row in flat:
+        s = np.sort(row[row > 0])[::-1]  # descending: s[k-1] is the k-th largest
+        best = (0, 0.0, 0.0, 0.0)
+        for k in range(1, s.size):
+            hi, lo = s[k - 1], s[k]
+            width = float(np.log10(hi / lo))
+            if width > best[3]:
+                best = (k, float(lo), float(hi), width)
+        counts.append(best[0]); lows.append(best[1]); highs.append(best[2]); decades.append(best[3])
+    shape = stacked.shape[:-1]
+    template = stacked.isel({dim: 0}, drop=True)
+
+    def wrap(v: list, **attrs: object) -> xr.DataArray:
+        return xr.DataArray(np.asarray(v).reshape(shape), dims=template.dims, coords=template.coords, attrs=attrs)
+
+    return xr.Dataset({"count": wrap(counts, long_name="count at the widest plateau"),
+                       "low": wrap(lows, long_name="lowest threshold of the plateau"),
+                       "high": wrap(highs, long_name="highest threshold of the plateau"),
+                       "decades": wrap(decades, long_name="width of the plateau", units="decades")})

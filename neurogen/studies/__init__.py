@@ -34,7 +34,7 @@ from neurogen.studies._measure import progress
 from neurogen.studies._common import PROFILES, BySize, Profile, context, get_profile, save_data, save_figure
 from neurogen.studies.claims import Claim, robustness
 
-__all__ = ["STUDIES", "StudyResult", "run_study", "replot", "load_result", "PROFILES", "Profile", "BySize",
+__all__ = ["STUDIES", "StudyResult", "run_study", "replot", "recompute_claims", "load_result", "PROFILES", "Profile", "BySize",
            "context", "get_profile", "Claim"]
 
 #: Study name → module, in report order.
@@ -103,6 +103,13 @@ def load_result(path: str | os.PathLike) -> xr.Dataset:
         msg = f"{path}: not a neurogen study file (no 'study' attribute)."
         raise ValueError(msg)
     return ds
+
+
+def recompute_claims(ds: xr.Dataset) -> list[Claim]:
+    """A saved study's claims, recomputed from its dataset alone, with their robustness (as the run did)."""
+    module = _module(str(ds.attrs["study"]))
+    p = get_profile(str(ds.attrs.get("profile", "quick")))
+    return robustness(module.claims, ds, n_boot=p.n_boot, seed=p.seed)
 
 
 def replot(path: str | os.PathLike) -> Any:

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 __all__ = ["Claim", "HOLDS", "FAILS", "MIXED", "UNMEASURED", "VERDICTS", "FRAGILE", "ROBUST", "verdict", "across",
-           "over_seeds", "param", "scaled", "robustness", "resample_trials"]
+           "over_seeds", "param", "scaled", "robustness", "resample_trials", "trial_dims"]
 
 HOLDS = "holds"
 FAILS = "does not hold"
@@ -157,27 +157,38 @@ def scaled(factor: float) -> Iterator[None]:
 STRATA = ("label", "trial_label", "noise", "source_label")
 
 
-def resample_trials(ds: Any, rng: np.random.Generator, dim: str = "trial") -> Any:
-    """``ds`` with ``dim`` resampled with replacement, within each stratum (label, noise level).
+def trial_dims(ds: Any) -> list[str]:
+    """The dimensions of independent trials in ``ds``: ``trial`` and every ``*_trial``."""
+    return [str(d) for d in ds.dims if str(d) == "trial" or str(d).endswith("_trial")]
 
-    Every variable along ``dim`` is resampled with the same indices, so per-trial quantities stay
-    paired; the coordinate values (labels, noise levels) are unchanged.
+
+def resample_trials(ds: Any, rng: np.random.Generator, dims: Sequence[str] | None = None) -> Any:
+    """``ds`` with every trial dimension resampled with replacement, within each stratum.
+
+    ``dims``: the trial dimensions (default :func:`trial_dims`), each resampled independently. The
+    strata of a dimension are the values of its coordinates named in :data:`STRATA` (or ending in
+    ``_`` + one of them: ``hopfield_noise``): a label or a noise level keeps its number of trials.
+    Every variable along a dimension is resampled with the same indices, so per-trial quantities
+    stay paired; the coordinate values (labels, noise levels) are unchanged.
     """
-    n = int(ds.sizes[dim])
-    keys = [np.asarray(ds[c].values) for c in STRATA if c in ds.coords and ds[c].dims == (dim,)]
-    if keys:
-        _, group = np.unique(np.stack([np.asarray(k, dtype=str) for k in keys], axis=1), axis=0,
-                             return_inverse=True)
-        group = np.asarray(group).reshape(-1)
-    else:
-        group = np.zeros(n, dtype=int)
-    idx = np.empty(n, dtype=np.int64)
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        idx[members] = rng.choice(members, size=members.size, replace=True)
-    out = ds.isel({dim: idx})
-    # keep the original coordinate values so that strata and selections read the same
-    return out.assign_coords({c: ds[c] for c in ds.coords if ds[c].dims == (dim,)})
+    out = ds
+    for dim in trial_dims(ds) if dims is None else dims:
+        n = int(ds.sizes[dim])
+        names = [str(c) for c in ds.coords if ds[c].dims == (dim,) and str(c) != dim
+                 and any(str(c) == k or str(c).endswith("_" + k) for k in STRATA)]
+        if names:
+            keys = np.stack([np.asarray(ds[c].values).astype(str) for c in names], axis=1)
+            _, group = np.unique(keys, axis=0, return_inverse=True)
+            group = np.asarray(group).reshape(-1)
+        else:
+            group = np.zeros(n, dtype=int)
+        idx = np.empty(n, dtype=np.int64)
+        for g in np.unique(group):
+            members = np.flatnonzero(group == g)
+            idx[members] = rng.choice(members, size=members.size, replace=True)
+        coords = {str(c): ds[c] for c in ds.coords if ds[c].dims == (dim,)}
+        out = out.isel({dim: idx}).assign_coords(coords)
+    return out
 
 
 def _key(c: Claim) -> tuple[str, str]:
@@ -185,7 +196,7 @@ def _key(c: Claim) -> tuple[str, str]:
 
 
 def robustness(claims_fn: Callable[[Any], list[Claim]], ds: Any, *, n_boot: int = 200, seed: int = 0,
-               dim: str = "trial") -> list[Claim]:
+               dim: str | None = None) -> list[Claim]:
     """The claims of ``claims_fn(ds)``, each with its ``fragile`` and ``robustness`` columns filled.
 
     Parameters
@@ -195,11 +206,11 @@ def robustness(claims_fn: Callable[[Any], list[Claim]], ds: Any, *, n_boot: int 
     ds : xarray.Dataset
         The study's dataset (as saved).
     n_boot : int, default 200
-        Bootstrap resamples over ``dim`` (skipped when ``ds`` has no such dimension).
+        Bootstrap resamples over the trial dimensions (skipped when ``ds`` has none).
     seed : int
         Seed of the resampling.
-    dim : str, default "trial"
-        The dimension of independent trials.
+    dim : str, optional
+        Resample only this dimension (default: every one of :func:`trial_dims`).
 
     Returns
     -------
@@ -214,10 +225,12 @@ def robustness(claims_fn: Callable[[Any], list[Claim]], ds: Any, *, n_boot: int 
     keys = [_key(c) for c in base]
     agree = np.zeros(len(base), dtype=int)
     n_done = 0
-    if n_boot and dim in getattr(ds, "dims", {}) and int(ds.sizes[dim]) > 1:
+    dims = [d for d in trial_dims(ds) if int(ds.sizes[d]) > 1] if dim is None else \
+        ([dim] if dim in getattr(ds, "dims", {}) and int(ds.sizes[dim]) > 1 else [])
+    if n_boot and dims:
         rng = np.random.default_rng(seed)
         for _ in range(int(n_boot)):
-            got = {_key(c): c.verdict for c in claims_fn(resample_trials(ds, rng, dim))}
+            got = {_key(c): c.verdict for c in claims_fn(resample_trials(ds, rng, dims))}
             agree += np.array([got.get(k) == c.verdict for k, c in zip(keys, base)], dtype=int)
             n_done += 1
     by_factor = {}

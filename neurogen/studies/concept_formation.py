@@ -22,6 +22,7 @@ import xarray as xr
 from neurogen import analysis as na
 from neurogen.studies._common import BySize, Context, context_for, development_checkpoints
 from neurogen.studies._measure import distance_curves, noise_sweep
+from neurogen.studies._dips import RULE, dips
 from neurogen.studies.claims import Claim, verdict
 
 NAME = "concept_formation"
@@ -29,8 +30,11 @@ CAPTION = ("(Not in the paper.) Concept formation over training: for each kept c
            "training run, the test ELBO, the Fig. 2 approach to the concept for every label, and the "
            "Fig. 4 stages.")
 LONG_NAMES = {"epoch": "training epoch of the checkpoint", "n": "trials per label",
-              "network_sha256": "sha256 of the checkpoint", "stage_boundaries": "noise fractions p of the stage "
-              "changes", "stage_sequence": "stages in order of appearance as p grows"}
+              "distance": "||z(t) - concept of the trial's label||_2 of each trial",
+              "min_memory": "min over t of ||z(t) - memory||_2 (eq. 13)",
+              "min_concept": "min over t of ||z(t) - concept||_2 (eq. 13)",
+              "min_abstract": "min over t of ||z(t) - abstract concept||_2 (eq. 13)",
+              "network_sha256": "sha256 of the checkpoint", "noise": "pixel-swap fraction p of the trial"}
 
 
 @attrs.frozen
@@ -57,16 +61,14 @@ SIZES = BySize(tiny=Sizes(trials=2, sweep_trials=2, levels=5, steps=6, n_test=10
 
 
 def _checkpoint(ctx: Context, sizes: Sizes) -> xr.Dataset:
-    """Every number of one checkpoint (its context ``ctx``)."""
+    """Every number of one checkpoint (its context ``ctx``), with every trial's curve and minima."""
     net = ctx.network
     labels = [int(v) for v in ctx.hierarchy.concept.label.values]
-    band = distance_curves(ctx, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps)
-    mean, sem = band["mean"].transpose("label", "time"), band["sem"].transpose("label", "time")
-    dips = na.returns_to_concept(mean, sem=sem)
+    band = distance_curves(ctx, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps, per_trial=True)
+    res = dips(band["distance"])
     test = ctx.test.subset(np.arange(min(sizes.n_test, len(ctx.test))))
     out = xr.Dataset({
-        "mean": mean, "sem": sem, "n": band["n"],
-        **{f"dip_{k}": v for k, v in dips.data_vars.items()},
+        **res.data_vars, "distance": band["distance"],
         "test_elbo": xr.DataArray(net.mean_elbo(test), attrs={"long_name": "test ELBO", "units": "nat"}),
         "active_units": xr.DataArray(int(na.active_units(ctx.hierarchy.memory).sum()),
                                      attrs={"long_name": "active units (Fig. 3a)", "units": "1"}),
@@ -74,14 +76,16 @@ def _checkpoint(ctx: Context, sizes: Sizes) -> xr.Dataset:
     })
     per_mode = []
     for mode in sizes.modes:
-        st = na.stages(noise_sweep(ctx, sizes.label, sizes.sweep_trials, sizes.levels, mode, sizes.steps))
-        per_mode.append(xr.Dataset({
-            "stage_sequence": xr.DataArray(str(st["sequence"].values)),
-            "stage_in_order": xr.DataArray(bool(st["in_order"]) and bool(st["complete"]),
-                                           attrs={"long_name": "stages I, II, III all present and in order"}),
-            "stage_boundaries": xr.DataArray(", ".join(f"{float(b):.2f}" for b in st["boundary"].values)),
-        }))
+        mins = noise_sweep(ctx, sizes.label, sizes.sweep_trials, sizes.levels, mode, sizes.steps)
+        per_mode.append(xr.Dataset({f"min_{k}": mins[k].reset_coords(drop=True) for k in mins.data_vars})
+                        .rename(trial="sweep_trial").assign_coords(noise=("sweep_trial", mins["noise"].values)))
     return xr.merge([out, xr.concat(per_mode, xr.DataArray(list(sizes.modes), dims="mode", name="mode"))])
+
+
+def _stages(ds: xr.Dataset, mode: str) -> xr.Dataset:
+    """Fig. 4's stages of one checkpoint and reading, from its trials."""
+    d = ds.sel(mode=mode)
+    return na.stages({lvl: d[f"min_{lvl}"] for lvl in na.LEVELS}, dim="sweep_trial")
 
 
 def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
@@ -116,7 +120,9 @@ def plot(ds: xr.Dataset) -> Any:
     axes[2].set_ylabel("ratio (mean over labels)")
     axes[2].legend(fontsize=8)
     for mode in ds["mode"].values:
-        axes[3].plot(e, ds["stage_in_order"].sel(mode=mode).astype(int), "o-", label=str(mode))
+        in_order = [int(bool(st["in_order"]) and bool(st["complete"]))
+                    for st in (_stages(ds.sel(epoch=ep), str(mode)) for ep in ds.epoch.values)]
+        axes[3].plot(e, in_order, "o-", label=str(mode))
     axes[3].set_yticks([0, 1], ["no", "yes"])
     axes[3].set_ylabel("stages I → II → III in order")
     axes[3].legend(fontsize=8)
@@ -143,21 +149,22 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     """When the approach appears in every label, and from when the stages are in order (not in the paper)."""
     epochs = [int(v) for v in ds.epoch.values]
     n_labels = ds.sizes["label"]
-    counts = ds["dip_dip"].astype(bool).sum("label").values
+    res = {ep: dips(ds["distance"].sel(epoch=ep)) for ep in epochs}  # from the trials: the bootstrap re-decides
+    counts = [int(res[ep]["dip_dip"].astype(bool).sum()) for ep in epochs]
     first = next((ep for ep, c in zip(epochs, counts) if c == n_labels), None)
     table = "; ".join(
-        f"{ep}: " + ", ".join(f"{int((ds['dip_outcome'].sel(epoch=ep).astype(str) == o).sum())} {o}"
-                              for o in na.OUTCOMES if (ds["dip_outcome"].sel(epoch=ep).astype(str) == o).any())
+        f"{ep}: " + ", ".join(f"{int((res[ep]['dip_outcome'].astype(str) == o).sum())} {o}"
+                              for o in na.OUTCOMES if (res[ep]["dip_outcome"].astype(str) == o).any())
         for ep in epochs)
     subjects = f"one training run, checkpoints at epochs {', '.join(map(str, epochs))}; {ds.attrs['training']}"
     out = [Claim(NAME, f"Epoch at which the concept-first approach first appears in {n_labels} of {n_labels} labels",
                  "— (not in the paper)", f"epoch {first} (outcomes by epoch: {table})", verdict(first is not None),
-                 "holds if some kept checkpoint shows an approach (returns_to_concept with SEM, any outcome "
-                 "but 'no_approach') for every label", subjects, str(ds.attrs["mode"]))]
+                 "holds if some kept checkpoint shows an approach (" + RULE.split(";")[0] + ") for every label", subjects, str(ds.attrs["mode"]))]
     for mode in ds["mode"].values:
-        oks = [bool(v) for v in ds["stage_in_order"].sel(mode=mode).values]
+        sts = [_stages(ds.sel(epoch=e), str(mode)) for e in epochs]
+        oks = [bool(st["in_order"]) and bool(st["complete"]) for st in sts]
         ep = _first_from(epochs, oks)
-        seq = ", ".join(f"{e}: {s}" for e, s in zip(epochs, ds["stage_sequence"].sel(mode=mode).values))
+        seq = ", ".join(f"{e}: {st['sequence'].values!s}" for e, st in zip(epochs, sts))
         out.append(Claim(NAME, f"Epoch from which stages I → II → III appear in order ({mode})",
                          "— (not in the paper)", f"epoch {ep} (stages by epoch: {seq})", verdict(ep is not None),
                          "holds if from some checkpoint on every later one shows I → II → III, all present "

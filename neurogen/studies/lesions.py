@@ -32,8 +32,9 @@ from neurogen.associative import HierarchicalPatterns, HopfieldNetwork
 from neurogen.engine import run
 from neurogen.interventions import Lesion
 from neurogen.studies._common import BySize, Context
+from neurogen.studies._dips import RULE, Z, dips
 from neurogen.studies._measure import PROGRESS, distance_curves, noise_sweep
-from neurogen.studies.claims import Claim, across, verdict
+from neurogen.studies.claims import Claim, across, param, verdict
 
 NAME = "lesions"
 CAPTION = ("(Not in the paper.) Lesions during repeated inference. (a) Distance to the own concept over time "
@@ -53,7 +54,11 @@ _SHARED = {
 LONG_NAMES = {
     **_SHARED,
     **{f"dip_{k}": f"dip measure {k} of the mean curve (neurogen.analysis.returns_to_concept)"
-       for k in ("dip", "outcome", "t_min", "depth", "final_ratio", "final_rise", "rise", "late_change", "final_sem")},
+       for k in ("dip", "leaves", "outcome", "t_min", "depth", "final_ratio", "final_rise", "rise", "late_change",
+                 "final_sem", "approach_z", "leave_z")},
+    "distance": "||z(t) - concept of the trial's label||_2 of each trial",
+    "trial_label": "label of the trial's source image",
+    "hopfield_distance": "Hopfield subject: ||s(t) - concept||_2 of each trial at p_trajectory",
     "lesioned": "the unit is held at its mean over the memories in this condition",
     "active": "the unit is active (variance over the memories > 1 % of the largest)",
     "n_per_label": "trials per label",
@@ -106,7 +111,7 @@ class Sizes:
 
 
 _HOPFIELD_NOISE = (0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.8, 1.0)
-_QUICK = Sizes(trials=20, steps=30, sweep_trials=15, sweep_steps=15, levels=21, n_random=4,
+_QUICK = Sizes(trials=300, steps=30, sweep_trials=15, sweep_steps=15, levels=21, n_random=12,
                hopfield=HopfieldSizes(n_units=1000, n_concepts=5, n_memories=5, trials=20, steps=15,
                                       noise=_HOPFIELD_NOISE, fractions=(0.2, 0.5), n_random=3))
 SIZES = BySize(tiny=Sizes(trials=4, steps=6, sweep_trials=4, sweep_steps=6, levels=5, n_random=2,
@@ -137,17 +142,17 @@ def _vae(ctx: Context, sizes: Sizes) -> xr.Dataset:
     parts = []
     for name, mask in unit_sets(active, sizes.n_random, ctx.profile.seed).items():
         items = [Lesion(mask).resolve(hier)] if mask.any() else []
-        band = distance_curves(ctx, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps, interventions=items)
-        dips = na.returns_to_concept(band["mean"].transpose("label", "time"),
-                                     sem=band["sem"].transpose("label", "time"))
+        band = distance_curves(ctx, labels, sizes.trials, sizes.p, sizes.mode, sizes.steps, interventions=items,
+                               per_trial=True)
+        curves = band["distance"].rename({"trial": "dip_trial"})
+        res = dips(curves, dim="dip_trial")
         mins = noise_sweep(ctx, sizes.label, sizes.sweep_trials, sizes.levels, sizes.mode, sizes.sweep_steps,
                            interventions=items)
-        ds = xr.merge([band[["mean", "sem"]], dips.rename({k: f"dip_{k}" for k in dips.data_vars}),
-                       mins.rename({k: f"min_{k}" for k in mins.data_vars}),
+        ds = xr.merge([res, xr.Dataset({"distance": curves}), mins.rename({k: f"min_{k}" for k in mins.data_vars}),
                        xr.Dataset({"lesioned": ("unit", mask)})], compat="override", combine_attrs="drop")
         parts.append(ds.expand_dims(condition=[name]))
     out = xr.concat(parts, "condition", coords="minimal", compat="override")
-    return out.assign(active=("unit", active), n_per_label=band["n"])
+    return out.assign(active=("unit", active), n_per_label=band["n"]).drop_vars("n", errors="ignore")
 
 
 def _hopfield(sizes: HopfieldSizes, seed: int, device: Any) -> xr.Dataset:
@@ -171,9 +176,11 @@ def _hopfield(sizes: HopfieldSizes, seed: int, device: Any) -> xr.Dataset:
         items = [Lesion(mask, 0.0)] if mask.any() else []
         rec = run(subject, stim, steps=sizes.steps, interventions=items, progress=PROGRESS.get())
         at_p = rec.latent["noise"].values == sizes.p_trajectory
-        band = na.mean_sem(na.distance(rec.latent.isel(trial=at_p), hier.concept))
+        trial_d = na.distance(rec.latent.isel(trial=at_p), hier.concept).reset_coords(drop=True)
+        band = na.mean_sem(trial_d)
         mins = {f"min_{lvl}": na.min_distance(na.distance(rec.latent, getattr(hier, lvl)))["min"] for lvl in na.LEVELS}
-        ds = xr.Dataset({"mean": band["mean"], "sem": band["sem"], **mins, "fraction": f})
+        ds = xr.Dataset({"mean": band["mean"], "sem": band["sem"], **mins, "fraction": f,
+                         "distance": trial_d.rename({"trial": "dip_trial"}).astype(np.float32)})
         parts.append(ds.expand_dims(condition=[name]))
     out = xr.concat(parts, "condition", coords="minimal", compat="override")
     out = out.assign(p_trajectory=sizes.p_trajectory, n_units=sizes.n_units, patterns=str(pats.describe()),
@@ -200,14 +207,27 @@ def _stages(ds: xr.Dataset) -> xr.Dataset:
 
 
 def vae_summary(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """Per condition: labels with a dip, mean depth d_min/d(0), units lesioned (active among them), stage sequence."""
+    """Per condition, recomputed from the trials: labels with a dip, depth, units lesioned, stages.
+
+    ``depth`` is the mean over labels of 1 − d_min/d(0) (the relative size of the dip), ``at_min`` and
+    ``at_min_sem`` each label's mean distance and SEM at the unlesioned curve's minimum.
+    """
     out = {}
+    every = dips(ds["distance"], dim="dip_trial")  # all conditions at once (the bootstrap calls this often)
+    t_ref = every["dip_t_min"].sel(condition="none")
+    mins = ds[[f"min_{lvl}" for lvl in na.LEVELS]]
     for cond in ds.condition.values:
-        d = ds.sel(condition=cond)
-        st = _stages(d)
-        lesioned = np.asarray(d["lesioned"]).astype(bool)
-        out[str(cond)] = {"n_dip": int(np.asarray(d["dip_dip"]).astype(bool).sum()), "n_labels": int(d.sizes["label"]),
-                          "depth": float(d["dip_depth"].mean()), "units": int(lesioned.sum()),
+        res = every.sel(condition=cond)
+        st = _stages(mins.sel(condition=cond))
+        lesioned = np.asarray(ds["lesioned"].sel(condition=cond)).astype(bool)
+        at = res["mean"].sel(time=t_ref)
+        out[str(cond)] = {"n_dip": int(np.asarray(res["dip_dip"]).astype(bool).sum()),
+                          "n_labels": int(res.sizes["label"]),
+                          "depth": float((1 - res["dip_depth"]).mean()),
+                          "max_z": float(res["dip_approach_z"].max()),
+                          "t_min": [int(v) for v in res["dip_t_min"].values],
+                          "at_min": np.asarray(at.values, float), "at_min_sem": np.asarray(res["sem"].sel(time=t_ref).values, float),
+                          "units": int(lesioned.sum()),
                           "active_hit": int((lesioned & np.asarray(ds["active"]).astype(bool)).sum()),
                           "stages": str(st["sequence"].values), "numerals": [str(v) for v in st["numeral"].values]}
     return out
@@ -227,10 +247,10 @@ def hopfield_summary(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     hop, out = hopfield_part(ds), {}
     for cond in hop.condition.values:
         d = hop.sel(condition=cond)
-        dip = na.returns_to_concept(d["mean"], sem=d["sem"].fillna(0.0))
+        res = dips(d["distance"], by=None, dim="dip_trial")  # from the trials: the bootstrap re-decides it
         st = _stages(d)
-        out[str(cond)] = {"fraction": float(d["fraction"]), "dip": bool(dip["dip"]),
-                          "depth": float(dip["depth"]), "outcome": str(dip["outcome"].values),
+        out[str(cond)] = {"fraction": float(d["fraction"]), "dip": bool(res["dip_dip"]),
+                          "depth": float(res["dip_depth"]), "outcome": str(res["dip_outcome"].values),
                           "stages": str(st["sequence"].values), "numerals": [str(v) for v in st["numeral"].values]}
     return out
 
@@ -295,38 +315,65 @@ def _spread(values: list[float]) -> str:
     return f"{np.mean(values):.2f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.2f}"
 
 
+#: Two-sided 5 % critical value, Bonferroni-corrected over ten labels: "unchanged" in every label.
+Z_UNCHANGED = 2.807
+
+
 def claims(ds: xr.Dataset) -> list[Claim]:
-    """Which units carry the transient: active, inactive and random lesions on the VAE; random fractions on Hopfield."""
+    """Which units carry the transient: active, inactive and random lesions on the VAE; random fractions on Hopfield.
+
+    Every verdict is recomputed from the trials (``distance``, ``min_*``) with the report's statistical
+    dip rule (no fixed margin). Rule changes of issue 23, each because the old rule did not test its
+    claim: "removes" now means no label keeps a significant dip (before: fewer labels than without a
+    lesion, which a small remaining dip passed); "unchanged" now means no label's distance at the
+    unlesioned minimum differs significantly (two-sided z-test, Bonferroni over the labels), the same
+    labels with a dip and the same stages (before: mean depth within a fixed 0.01).
+    """
     vs, hs = vae_summary(ds), hopfield_summary(ds)
     none, act, ina = vs["none"], vs["active"], vs["inactive"]
     randoms = {k: v for k, v in vs.items() if k.startswith("random")}
     subj, reading = f"VAE Nz = {ds.sizes['unit']} ({int(ds['active'].sum())} active units)", ds.attrs["mode"]
+    n_trials = int(np.asarray(ds["n_per_label"]).min())
 
     def text(name: str, v: dict[str, Any]) -> str:
         return (f"{name} ({v['units']} units, {v['active_hit']} active): dip in {v['n_dip']} of {v['n_labels']} "
-                f"labels, mean depth {v['depth']:.3f}, stages {v['stages']}")
+                f"labels, mean depth {v['depth']:.3f} of d(0) (largest z = {v['max_z']:.1f}), stages {v['stages']}")
 
-    base = text("no lesion", none)
+    base = f"{n_trials} trials per label; " + text("no lesion", none)
+    z_unch = param(Z_UNCHANGED)
+    diff = np.abs(ina["at_min"] - none["at_min"])
+    se = np.hypot(ina["at_min_sem"], none["at_min_sem"])
+    changed = int(np.count_nonzero(diff > z_unch * se))
     out = [
         Claim(NAME, "Silencing the active units removes the concept-first transient",
-              "(not in the paper; Fig. 3a: the active units carry the code)", f"{base}; {text('active', act)}",
-              verdict(act["n_dip"] < none["n_dip"]), "the dip appears in fewer labels with the active units "
-              "lesioned than with none", subj, reading),
+              "(not in the paper; Fig. 3a: the active units carry the code)",
+              f"{base}; {text('active', act)} (at t = {act['t_min']})",
+              verdict(None if none["n_dip"] == 0 else act["n_dip"] == 0),
+              "no label keeps a significant approach with the active units held at their means ("
+              + RULE.split(";")[0] + "); not measured when no label dips without a lesion", subj, reading),
         Claim(NAME, "Silencing the inactive units leaves the transient and the stages unchanged",
-              "(not in the paper; Fig. 3a: inactive units are pruned)", f"{base}; {text('inactive', ina)}",
-              verdict(ina["n_dip"] == none["n_dip"] and abs(ina["depth"] - none["depth"]) < 0.01
-                      and ina["stages"] == none["stages"]),
-              "same number of labels with a dip, mean depth within 0.01, same stage sequence", subj, reading),
+              "(not in the paper; Fig. 3a: inactive units are pruned)",
+              f"{base}; {text('inactive', ina)}; labels whose distance at the minimum changed significantly: "
+              f"{changed} (largest |Δ| = {float(diff.max()):.4f})",
+              verdict(ina["n_dip"] == none["n_dip"] and changed == 0 and ina["stages"] == none["stages"]),
+              f"same number of labels with a dip, same stage sequence, and in no label does the mean distance at "
+              f"the unlesioned minimum differ by more than z = {Z_UNCHANGED} combined SEMs (two-sided 5 %, "
+              "Bonferroni over the labels)", subj, reading),
     ]
     v, who = across([r["n_dip"] > act["n_dip"] for r in randoms.values()], list(randoms))
     r_dips, r_depths = [r["n_dip"] for r in randoms.values()], [r["depth"] for r in randoms.values()]
+    hits = [r["active_hit"] for r in randoms.values()]
+    rho = float("nan")
+    if len(set(hits)) > 1 and len(set(r_depths)) > 1:
+        h = xr.DataArray(hits, dims="set")
+        rho = float(na.rank_correlation(h, h.copy(data=r_depths), "set")["rho"])
     out.append(Claim(
         NAME, "It is which units, not how many: random sets as large as the active population keep more of the "
         "transient than the active units' lesion", "(not in the paper)",
         f"{len(randoms)} random sets of {act['units']} units: dips in "
-        f"{_spread(r_dips)} labels, depth {_spread(r_depths)}"
-        f", active units hit {[r['active_hit'] for r in randoms.values()]}, stages "
-        f"{[r['stages'] for r in randoms.values()]}; active lesion: {act['n_dip']} dips",
+        f"{_spread(r_dips)} labels, depth {_spread(r_depths)}; active units hit {hits}, Spearman ρ(active units "
+        f"hit, depth) = {rho:.2f}; stages {sorted(set(r['stages'] for r in randoms.values()))}; active lesion: "
+        f"{act['n_dip']} dips, depth {act['depth']:.3f}",
         v, "each random set keeps the dip in more labels than the active lesion", f"{subj}; {who}", reading))
     h0 = hs["none"]
     for f in sorted({r["fraction"] for r in hs.values()} - {0.0}):
@@ -339,6 +386,6 @@ def claims(ds: xr.Dataset) -> list[Claim]:
             f"no lesion: {h0['outcome']}, depth {h0['depth']:.3f}, stages {h0['stages']}; {f:g} silenced: dips in "
             f"{sum(r['dip'] for r in sets.values())} of {len(sets)} sets, depth {depths}"
             f", stages {[r['stages'] for r in sets.values()]}",
-            v, "the distance to the own concept still dips (returns_to_concept) in every random set",
+            v, "the distance to the own concept still dips (" + RULE.split(";")[0] + ") in every random set",
             f"Hopfield N = {int(ds['hopfield_n_units'])}; {who}", reading))
     return out

@@ -6,11 +6,13 @@ readings are plausible (:class:`~neurogen.stimulus.PixelSwap` modes): ``invert``
 takes an intensity from U(0, 1)) and ``salt_pepper`` (each selected pixel set to 0 or 1).
 
 Protocol: on the main subject (Nz = 100, seed 0) every reading is measured against five claims,
-each by the same rule as its figure study:
+each by the same rule as its figure study (the statistical dip rule of
+:mod:`neurogen.studies._dips`, recomputed from every trial's curve):
 
 * **fig1 dip** — the mean data-space distance ‖x(t) − E_p[x | ξ̄₆]‖ over trials approaches the concept
   image (:func:`~neurogen.analysis.returns_to_concept` outcome is not ``no_approach``);
 * **fig2 dips** — all 10 labels' mean distance-to-concept curves approach the concept;
+* **fig2 leaves** — ... and all 10 then move away from it (the second half of Fig. 2's claim);
 * **fig4 stages** — stages I → II → III all present and in order as p grows;
 * **B.2 count** — at least half of the final states x(T) of noisy '6's are classified '6' (paper:
   193 of 300);
@@ -34,6 +36,7 @@ from neurogen import analysis as na
 from neurogen.studies._common import BySize, Context
 from neurogen.studies._measure import (classifier_for, concept_image_distance, distance_curves, final_states,
                                        noise_sweep)
+from neurogen.studies._dips import dips
 from neurogen.studies.claims import Claim, across, verdict
 
 NAME = "readings"
@@ -45,6 +48,8 @@ CLAIMS = {
                  "mean ‖x(t) − E_p[x|ξ̄6]‖ approaches the concept (returns_to_concept outcome ≠ no_approach)"),
     "fig2_dips": ("Fig. 2: every label approaches its concept first", "10 of 10 labels",
                   "all labels' mean distance-to-concept curves approach the concept"),
+    "fig2_leaves": ("Fig. 2: ... and then moves away from it", "10 of 10 labels",
+                    "all labels' mean distance-to-concept curves rise significantly after their minimum"),
     "fig4_stages": ("Fig. 4: stages memory → concept → abstract as p grows", "I → II → III",
                     "all three stages present, never going back to a more detailed level"),
     "b2_count": ("Fig. B.2: most final states of noisy '6's are still '6'", "193 of 300 (0.64)",
@@ -55,18 +60,14 @@ CLAIMS = {
 }
 
 LONG_NAMES = {
-    "fig1_mean": "mean over trials of ||x(t) - E_p[x | concept of 6]||_2 (data space)",
-    "fig1_sem": "standard error of fig1_mean",
-    "fig2_mean": "mean over trials of ||z(t) - concept of the label||_2",
-    "fig2_sem": "standard error of fig2_mean",
+    "fig1_distance": "||x(t) - E_p[x | concept of 6]||_2 (data space) of each trial",
+    "fig2_distance": "||z(t) - concept of the label||_2 of each trial",
+    "fig2_trial_label": "label of the trial's source image (fig2 protocol)",
     "min_memory": "min over t of ||z(t) - memory of the trial's image||_2 (eq. 13)",
     "min_concept": "min over t of ||z(t) - concept of the trial's label||_2 (eq. 13)",
     "min_abstract": "min over t of ||z(t) - abstract concept||_2 (eq. 13)",
     "b2_predicted": "class of x(T) by the appendix-B classifier",
-    "b2_all_mean": "mean over all trials of ||z(t) - concept of 6||_2",
-    "b2_all_sem": "standard error of b2_all_mean",
-    "b2_source_mean": "mean over trials ending as 6 of ||z(t) - concept of 6||_2",
-    "b2_source_sem": "standard error of b2_source_mean",
+    "b2_distance": "||z(t) - concept of 6||_2 of each trial (Fig. B.2 protocol)",
     "case_mode": "pixel-swap reading of the case",
     "case_seed": "training seed of the case's subject",
 }
@@ -97,43 +98,41 @@ SIZES = BySize(
 
 
 def _case(ctx: Context, clf: Any, mode: str, sizes: Sizes) -> xr.Dataset:
-    """All five protocols under one reading on one subject."""
+    """All five protocols under one reading on one subject, with every trial's curve (for the bootstrap)."""
     lab = sizes.label
-    f1 = na.mean_sem(concept_image_distance(ctx, lab, sizes.fig1_trials, sizes.p, mode, sizes.steps)["distance"])
+    f1 = concept_image_distance(ctx, lab, sizes.fig1_trials, sizes.p, mode, sizes.steps)["distance"]
     labels = [int(v) for v in ctx.hierarchy.concept.label.values]
-    f2 = distance_curves(ctx, labels, sizes.fig2_trials, sizes.p, mode, sizes.steps)
+    f2 = distance_curves(ctx, labels, sizes.fig2_trials, sizes.p, mode, sizes.steps, per_trial=True)["distance"]
     mins = noise_sweep(ctx, lab, sizes.fig4_trials, sizes.levels, mode, sizes.steps)
     latent, x_final = final_states(ctx, lab, sizes.b2_trials, sizes.p, mode, sizes.steps)
     predicted = np.asarray(clf.predict_proba(x_final)).argmax(1)
-    d = na.distance(latent, ctx.hierarchy.concept)
-    kept = np.flatnonzero(predicted == lab)
-    b_all = na.mean_sem(d)
-    b_src = na.mean_sem(d.isel(trial=kept)) if len(kept) > 1 else b_all * np.nan
+    d = na.distance(latent, ctx.hierarchy.concept).reset_coords(drop=True)
     return xr.Dataset({
-        "fig1_mean": f1["mean"], "fig1_sem": f1["sem"],
-        "fig2_mean": f2["mean"].transpose("label", "time"), "fig2_sem": f2["sem"].transpose("label", "time"),
+        "fig1_distance": f1.reset_coords(drop=True).rename(trial="fig1_trial").astype(np.float32),
+        "fig2_distance": f2.rename(trial="fig2_trial", trial_label="fig2_trial_label"),
         "min_memory": mins["memory"].reset_coords(drop=True), "min_concept": mins["concept"].reset_coords(drop=True),
         "min_abstract": mins["abstract"].reset_coords(drop=True),
         "b2_predicted": ("b2_trial", predicted.astype(np.int64)),
-        "b2_all_mean": b_all["mean"], "b2_all_sem": b_all["sem"],
-        "b2_source_mean": b_src["mean"], "b2_source_sem": b_src["sem"],
+        "b2_distance": d.rename(trial="b2_trial").astype(np.float32),
     }).assign_coords(noise=("trial", mins["noise"].values))
 
 
-def _approaches(mean: xr.DataArray, sem: xr.DataArray) -> bool | None:
-    if bool(np.isnan(mean).any()):
+def _approaches(distance: xr.DataArray, dim: str) -> bool | None:
+    if distance.sizes[dim] < 2:
         return None
-    return bool(na.returns_to_concept(mean, sem=sem)["dip"])
+    return bool(dips(distance, by=None, dim=dim)["dip_dip"])
 
 
 def evaluate(case: xr.Dataset, label: int = 6) -> dict[str, tuple[bool | None, str]]:
-    """Each claim's (holds?, measured text) for one case (one reading on one subject)."""
+    """Each claim's (holds?, measured text) for one case (one reading on one subject), from its trials."""
     out: dict[str, tuple[bool | None, str]] = {}
-    f1 = na.returns_to_concept(case["fig1_mean"], sem=case["fig1_sem"])
-    out["fig1_dip"] = (bool(f1["dip"]), f"{str(f1['outcome'].values)} (min at t = {int(f1['t_min'])})")
-    f2 = na.returns_to_concept(case["fig2_mean"], sem=case["fig2_sem"])
-    n_dip, n = int(np.asarray(f2["dip"]).astype(bool).sum()), int(case.sizes["label"])
+    f1 = dips(case["fig1_distance"], by=None, dim="fig1_trial")
+    out["fig1_dip"] = (bool(f1["dip_dip"]), f"{str(f1['dip_outcome'].values)} (min at t = {int(f1['dip_t_min'])})")
+    f2 = dips(case["fig2_distance"], by="fig2_trial_label", dim="fig2_trial")
+    n_dip, n = int(np.asarray(f2["dip_dip"]).astype(bool).sum()), int(f2.sizes["fig2_trial_label"])
     out["fig2_dips"] = (n_dip == n, f"{n_dip} of {n} labels")
+    n_leave = int(np.asarray(f2["dip_leaves"]).astype(bool).sum())
+    out["fig2_leaves"] = (n_leave == n, f"{n_leave} of {n} labels")
     st = na.stages({lev: case[f"min_{lev}"] for lev in na.LEVELS})
     bounds = ", ".join(f"{float(b):.3f}" for b in st["boundary"].values) or "none"
     out["fig4_stages"] = (bool(st["complete"] & st["in_order"]),
@@ -141,8 +140,8 @@ def evaluate(case: xr.Dataset, label: int = 6) -> dict[str, tuple[bool | None, s
     pred = np.asarray(case["b2_predicted"])
     k = int((pred == label).sum())
     out["b2_count"] = (k >= 0.5 * len(pred), f"{k} of {len(pred)}")
-    a_all = _approaches(case["b2_all_mean"], case["b2_all_sem"])
-    a_src = _approaches(case["b2_source_mean"], case["b2_source_sem"])
+    a_all = _approaches(case["b2_distance"], "b2_trial")
+    a_src = _approaches(case["b2_distance"].isel(b2_trial=np.flatnonzero(pred == label)), "b2_trial")
     both = None if a_all is None or a_src is None else (a_all and a_src)
     out["b2_approach"] = (both, f"all trials: {a_all}; ended as '{label}': "
                                 f"{a_src if a_src is not None else 'too few trials'}")

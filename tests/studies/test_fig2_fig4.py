@@ -19,10 +19,28 @@ def test_fig2_dataset_and_claim(run_tiny):
     assert bool((ds["sem"] >= 0).all())
     assert set(np.unique(ds["dip_outcome"].values)) <= set(na.OUTCOMES)
     assert len(set(ds["network_sha256"].values)) == 2  # two different subjects
-    (claim,) = result.claims
-    assert "seed 0" in claim.subjects and "seed 1" in claim.subjects and claim.reading == "invert"
-    per_seed = [int(np.asarray(ds["dip_dip"].sel(seed=s)).astype(bool).sum()) == 10 for s in (0, 1)]
-    assert claim.verdict == {2: HOLDS, 1: MIXED, 0: FAILS}[sum(per_seed)]
+    approach, move_away = result.claims
+    for claim, var in ((approach, "dip_dip"), (move_away, "dip_leaves")):
+        assert "seed 0" in claim.subjects and "seed 1" in claim.subjects and claim.reading == "invert"
+        per_seed = [int(np.asarray(ds[var].sel(seed=s)).astype(bool).sum()) == 10 for s in (0, 1)]
+        assert claim.verdict == {2: HOLDS, 1: MIXED, 0: FAILS}[sum(per_seed)]
+        assert claim.fragile in ("fragile", "robust") and "bootstrap" in claim.robustness
+    assert ds["distance"].dims == ("seed", "trial", "time") and ds.sizes["trial"] == 80
+
+
+def test_fig2_move_away_is_a_separate_half(run_tiny):
+    """A label that approaches and stays counts for the approach, not for the move-away (issue 23)."""
+    result, _ = run_tiny("fig2")
+    ds = result.dataset.copy()
+    # trials of every label: a clear dip that stays at its minimum (approaches_and_stays)
+    t = ds["time"].values
+    curve = np.where(t == 0, 10.0, 5.0)
+    rng = np.random.default_rng(0)
+    offsets = 0.01 * rng.standard_normal(ds["distance"].shape[:-1] + (1,))  # per trial, constant in time
+    ds["distance"] = ds["distance"].copy(data=curve + offsets)
+    approach, move_away = fig2.claims(ds)
+    assert approach.verdict == HOLDS and move_away.verdict == FAILS
+    assert "moves away in 0 of 10" in move_away.measured
 
 
 def test_fig2_panels_share_the_y_axis(run_tiny):

@@ -11,13 +11,17 @@ from neurogen.studies import fig6
 from neurogen.studies.claims import FAILS, HOLDS, UNMEASURED
 
 
-def _fake(nzs, dips, offs):
-    """The variables fig6.claims reads, for chosen dips and off-diagonal cosines."""
+def _fake(nzs, dips, offs, n_trials=20):
+    """The variables fig6.claims reads: per-trial curves that dip (or rise) clearly, and cosines."""
+    rng = np.random.default_rng(0)
+    t = np.arange(8)
+    curves = [np.where(t == 0, 10.0, 6.0 + 0.5 * t) if d else 10.0 + t for d in dips]
+    noise = 0.1 * rng.standard_normal((len(nzs), n_trials, 1))  # per-trial offsets: no spurious dips
+    distance = np.asarray(curves)[:, None, :] + noise
     return xr.Dataset(
-        {"dip_dip": ("n_latent", dips),
-         "dip_outcome": ("n_latent", ["settles" if d else "no_approach" for d in dips]),
+        {"distance": (("n_latent", "trial", "time"), distance),
          "off_diagonal_abs_mean": ("n_latent", offs), "subject_seed": ("n_latent", [0] * len(nzs))},
-        coords={"n_latent": nzs}, attrs={"training": "test", "mode": "invert"})
+        coords={"n_latent": nzs, "time": t}, attrs={"training": "test", "mode": "invert"})
 
 
 def test_fig6_tiny_records_one_subject_per_latent_size(run_tiny):
@@ -41,14 +45,27 @@ def test_fig6_tiny_records_one_subject_per_latent_size(run_tiny):
 ], ids=["paper", "small-dips-and-mixed-cosines", "Nz10-no-approach"])
 def test_fig6_claim_rules(dips, offs, expected):
     """Approach for every Nz >= 10 and none <= 5; Spearman rho <= -0.8 between Nz and mean |C_ij|."""
-    got = tuple(c.verdict for c in fig6.claims(_fake([2, 5, 10, 20], dips, offs)))
-    assert got == expected
+    approach, _, ortho = fig6.claims(_fake([2, 5, 10, 20], dips, offs))
+    assert (approach.verdict, ortho.verdict) == expected
+
+
+@pytest.mark.parametrize(("nzs", "dips", "expected"), [
+    ([2, 5, 6, 8, 10, 20], [False, False, True, True, True, True], HOLDS),
+    ([2, 5, 6, 8, 10, 20], [False, False, False, True, True, True], HOLDS),
+    ([2, 5, 6, 8, 10, 20], [False, False, False, False, True, True], FAILS),
+    ([2, 5, 6, 8, 10, 20], [False, True, False, True, True, True], HOLDS),
+    ([2, 5, 6, 8, 10, 20], [True, True, True, True, True, True], FAILS),
+], ids=["onset-6", "onset-8", "onset-10", "onset-8-after-a-gap", "always"])
+def test_fig6_onset_rule(nzs, dips, expected):
+    """Onset = smallest Nz from which every larger Nz approaches; holds for 6 <= onset <= 8, not the smallest."""
+    _, onset, _ = fig6.claims(_fake(nzs, dips, [0.5] * len(nzs)))
+    assert onset.verdict == expected
 
 
 def test_fig6_claim_unmeasured_without_both_groups():
     """Without any Nz >= 10 the approach claim is not measured; a constant cosine gives no rho."""
-    first, second = fig6.claims(_fake([2, 5], [False, False], [0.3, 0.3]))
-    assert first.verdict == UNMEASURED and second.verdict == UNMEASURED
+    first, onset, second = fig6.claims(_fake([2, 5], [False, False], [0.3, 0.3]))
+    assert first.verdict == UNMEASURED and second.verdict == UNMEASURED and onset.verdict == UNMEASURED
 
 
 def test_fig6_unknown_profile():
