@@ -56,6 +56,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
+from neurogen._netcdf import describe_variables
 from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._common import BySize, Context, subject_coords
@@ -71,7 +72,7 @@ CAPTION = ("(Not in the paper.) Representational geometry of repeated inference.
 
 MODELS = ("identity", "class", "abstract")
 DECODERS = {"label": "label", "identity": "source"}
-LONG_NAMES = {
+_LONG_NAMES = {  # applied in measure: the RDM variables are missing without rsatoolbox
     "rdm_similarity": "Spearman rho between the data RDM and the model RDM",
     "rdm_frame": "RDM of all trials at one step: squared Euclidean distance / Nz (rsatoolbox)",
     "frame": "inference step of the RDM frame",
@@ -142,19 +143,23 @@ def _record(sub: Context, sizes: Sizes, p: float) -> xr.DataArray:
     return lat.isel(trial=order).load()
 
 
-def _geometry_at(lat: xr.DataArray, sizes: Sizes, seed: int) -> xr.Dataset:
-    """RDM similarities, RDM frames and temporal generalisation of one recording."""
-    d = na.rdm(lat)
+def _geometry_at(lat: xr.DataArray, sizes: Sizes, seed: int) -> tuple[xr.Dataset, str | None]:
+    """Temporal generalisation, RDM similarities and RDM frames of one recording, and why the RDMs are
+    missing (rsatoolbox, the extra ``geometry``, not installed) or None."""
+    tgs = [na.temporal_generalization(lat, target, cv=sizes.cv, seed=seed) for target in DECODERS.values()]
+    decoder = xr.DataArray(list(DECODERS), dims="decoder", name="decoder")
+    out = xr.Dataset({"generalization": xr.concat([t.drop_attrs() for t in tgs], decoder),
+                      "chance": ("decoder", [t.attrs["chance"] for t in tgs])})
+    try:
+        d = na.rdm(lat)
+    except ImportError as err:  # a plain install: everything else is still measured
+        return out, str(err)
     sim = na.compare_rdms(d, na.model_rdms(d, list(MODELS)))
     frames = [t for t in sizes.frames if t in d["time"].values]
     keep = [c for c in ("label", "source", "label_other", "source_other") if c in d.coords]
     frame = d.sel(time=frames).rename(time="frame").reset_coords(drop=True).assign_coords(
         {c: d[c].variable for c in keep}).astype(np.float32)
-    tgs = [na.temporal_generalization(lat, target, cv=sizes.cv, seed=seed) for target in DECODERS.values()]
-    decoder = xr.DataArray(list(DECODERS), dims="decoder", name="decoder")
-    return xr.Dataset({"rdm_similarity": sim, "rdm_frame": frame,
-                       "generalization": xr.concat([t.drop_attrs() for t in tgs], decoder),
-                       "chance": ("decoder", [t.attrs["chance"] for t in tgs])})
+    return out.assign(rdm_similarity=sim, rdm_frame=frame), None
 
 
 def _memories(sub: Context, sizes: Sizes) -> xr.DataArray:
@@ -174,8 +179,9 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
         raise ValueError(msg)
     seed = ctx.profile.seed
     recordings = {p: _record(ctx, sizes, p) for p in sizes.noise}
-    per_p = xr.concat([_geometry_at(recordings[p], sizes, seed) for p in sizes.noise],
-                      xr.DataArray(list(sizes.noise), dims="noise", name="noise"), coords="minimal", compat="override")
+    parts = [_geometry_at(recordings[p], sizes, seed) for p in sizes.noise]
+    per_p = xr.concat([part for part, _ in parts], xr.DataArray(list(sizes.noise), dims="noise", name="noise"),
+                      coords="minimal", compat="override")
     per_p["chance"] = per_p["chance"].isel(noise=0, drop=True)  # the same classes at every p
 
     # every subject sees the same trials (a stimulus of one noise level: the noise is seeded per trial)
@@ -199,7 +205,9 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
                       "min_gain": sizes.min_gain, "reference_n_latent": int(reference), "cv": sizes.cv,
                       "n_memories": sizes.n_memories or "all", "n_boot": sizes.n_boot,
                       "per_label": sizes.per_label, "repeats": sizes.repeats, "training": ctx.profile.training()})
-    return out
+    if parts[0][1]:
+        out.attrs["rdm_not_measured"] = parts[0][1]
+    return describe_variables(out, {k: v for k, v in _LONG_NAMES.items() if k in out.variables})
 
 
 def _peak(curve: xr.DataArray, tol: float) -> float:
@@ -220,12 +228,16 @@ def plot(ds: xr.Dataset) -> Any:
     import matplotlib.pyplot as plt
 
     noises = [float(v) for v in ds.noise.values]
-    frames = [int(v) for v in ds.frame.values]
+    frames = [int(v) for v in ds.frame.values] if "frame" in ds.dims else []
     ncols = max(len(frames) + 1, 4)
     fig = plt.figure(figsize=(2.6 * ncols, 2.6 * (len(noises) + 1.3)), layout="constrained")
     grid = fig.add_gridspec(len(noises) + 1, ncols)
     tol = float(ds.attrs["tol"])
-    for r, p in enumerate(noises):
+    if "rdm_frame" not in ds:
+        ax = fig.add_subplot(grid[: len(noises), :])
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"RDMs not measured: {ds.attrs.get('rdm_not_measured', '')}", ha="center", va="center")
+    for r, p in enumerate(noises if "rdm_frame" in ds else []):
         d = ds.sel(noise=p)
         vmax = float(d["rdm_frame"].max()) or 1.0
         for c, t in enumerate(frames):
@@ -289,7 +301,7 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     out = []
 
     peaks, gains = [], []
-    for p in noises:
+    for p in noises if "rdm_similarity" in ds else []:
         sim = ds["rdm_similarity"].sel(noise=p)
         tc, ti = _peak(sim.sel(model="class"), tol), _peak(sim.sel(model="identity"), tol)
         peaks.append((tc < ti, f"p={p:g}: class peaks at t = {tc:g} (ρ = {float(sim.sel(model='class').max()):.2f}), "
@@ -306,9 +318,11 @@ def claims(ds: xr.Dataset) -> list[Claim]:
          f"at every p, max_t ρ(class) − ρ(class)(0) ≥ {min_gain:g}"),
     ):
         oks = [ok for ok, _ in results]
+        measured = "; ".join(text for _, text in results) + f" (holds at {sum(oks)} of {len(oks)} p)"
+        if not results:
+            measured = f"RDMs not measured: {ds.attrs.get('rdm_not_measured', 'no RDM data')}"
         out.append(Claim(NAME, claim, "not in the paper (its concept-then-memory dynamics, seen in the RDMs)",
-                         "; ".join(text for _, text in results) + f" (holds at {sum(oks)} of {len(oks)} p)",
-                         verdict(all(oks)), rule, subject, mode))
+                         measured, verdict(all(oks) if oks else None), rule, subject, mode))
 
     ceiling = float(ds["cka_seeds"].mean("time").min("pair"))
     seeds_text = ", ".join(f"{str(pair)}: {float(v):.3f}" for pair, v in

@@ -106,3 +106,22 @@ def test_fig3_reports_the_participation_ratio(run_tiny, digits_pair):
     active = [c for c in result.claims if c.claim.startswith("Active latent units")]
     assert active and all("participation ratio of the memories: seed 0: " in c.measured for c in active)
     assert not any("participation ratio" in c.measured for c in result.claims if c not in active)
+
+
+def test_geometry_without_rsatoolbox(run_tiny, digits_pair, monkeypatch):
+    """A plain install (no extra 'geometry'): everything but the RDMs is measured, their claims are
+    not measured and say why, and the figure still draws."""
+    import sys
+
+    from neurogen.studies import context
+
+    run_tiny("geometry")  # the subjects, trained once for the module
+    for name in [m for m in sys.modules if m == "rsatoolbox" or m.startswith("rsatoolbox.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    ds = geometry.measure(context("tiny", "cpu", digits_pair), geometry.SIZES["tiny"])
+    assert "rdm_similarity" not in ds and "generalization" in ds and "cka_seeds" in ds and "corrected" in ds
+    cl = geometry.claims(ds)
+    assert [c.verdict for c in cl[:2]] == [UNMEASURED, UNMEASURED]
+    assert all("pip install 'neurogen[geometry]'" in c.measured for c in cl[:2])
+    assert all(c.verdict != UNMEASURED for c in cl[2:5])
+    assert geometry.plot(ds).axes
