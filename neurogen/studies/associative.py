@@ -48,6 +48,7 @@ from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._beta_sweep import modern_vae
 from neurogen.studies._common import BySize, Context
 from neurogen.studies._measure import PROGRESS, noise_sweep, trials_for
+from neurogen.studies._dips import dips
 from neurogen.studies.claims import Claim, verdict
 
 NAME = "associative"
@@ -68,6 +69,7 @@ PART_NAMES = {
     **{f"{stat}_{lvl}": f"{what} distance to the {lvl} over trials at p_trajectory"
        for lvl in na.LEVELS for stat, what in (("mean", "mean"), ("sem", "SEM of the"))},
     **{f"min_{lvl}": f"each trial's minimum over time of the distance to the {lvl} (eq. 13)" for lvl in na.LEVELS},
+    "distance_concept": "each trajectory trial's distance to its concept at p_trajectory",
     "memory_overlap_final": "mean overlap with the own memory at T", "p_trajectory": "noise fraction of panel (a)",
     "trials_trajectory": "trials of panel (a)", "subject": "the subject", "patterns": "the stored patterns",
     "digit": "the label presented", "network_sha256": "sha256 of the VAE", "beta": "inverse temperature",
@@ -163,6 +165,9 @@ def _record(latent: xr.DataArray, hier: Any, at_p: np.ndarray) -> xr.Dataset:
         d = na.distance(latent, getattr(hier, lvl))
         band = na.mean_sem(d.isel(trial=at_p))
         out.update({f"mean_{lvl}": band["mean"], f"sem_{lvl}": band["sem"], f"min_{lvl}": na.min_distance(d)["min"]})
+    # every trajectory trial's distance to its concept: the claims recompute the dip from it (bootstrap)
+    concept = na.distance(latent.isel(trial=at_p), hier.concept).reset_coords(drop=True)
+    out["distance_concept"] = concept.rename(trial="dip_trial").astype(np.float32)
     return xr.Dataset(out).assign(trials_trajectory=xr.DataArray(int(at_p.sum())))
 
 
@@ -243,10 +248,10 @@ def kinds_of(ds: xr.Dataset) -> list[str]:
 def summary(sub: xr.Dataset) -> dict[str, Any]:
     """The numbers of one Hopfield or VAE subject (:func:`part`): the dip and the stages."""
     st = na.stages({lvl: sub[f"min_{lvl}"] for lvl in na.LEVELS})
-    dip = na.returns_to_concept(sub["mean_concept"], sem=sub["sem_concept"].fillna(0.0))
-    mem, con = sub["mean_memory"].values, sub["mean_concept"].values
-    t_min = int(dip["t_min"])
-    return {"stages": st, "dip": bool(dip["dip"]), "outcome": str(dip["outcome"].values), "t_min": t_min,
+    res = dips(sub["distance_concept"], by=None, dim="dip_trial")  # from the trials: the bootstrap re-decides it
+    mem, con = sub["mean_memory"].values, res["mean"].values
+    t_min = int(res["dip_t_min"])
+    return {"stages": st, "dip": bool(res["dip_dip"]), "outcome": str(res["dip_outcome"].values), "t_min": t_min,
             "concept": (float(con[0]), float(con.min()), float(con[-1])),
             "memory_at_concept_min": float(mem[t_min]), "memory_final": float(mem[-1]),
             "present": str(st["sequence"].values), "in_order": bool(st["in_order"]),
