@@ -17,4 +17,13 @@ case "$msg" in
   *"pip install 'neurogen[test]'"*) echo "plain-install: extra message ok: $msg" ;;
   *) echo "plain-install: expected a one-line message naming the test extra, got: $msg" >&2; exit 1 ;;
 esac
+tmp="$(dirname "$out")"
+"$venv/bin/neurogen" record --model default --label 6 --trials 2 --steps 2 --out "$tmp/r.nc" --quiet
+if msg=$("$venv/bin/neurogen" export "$tmp/r.nc" --to nwb "$tmp/r.nwb" 2>&1); then
+  echo "plain-install: export --to nwb should fail without the nwb extra" >&2; exit 1
+fi
+case "$msg" in
+  *"pip install 'neurogen[nwb]'"*) echo "plain-install: export names its extra" ;;
+  *) echo "plain-install: export without pynwb should name the nwb extra, got: $msg" >&2; exit 1 ;;
+esac
 echo "plain-install: every study of the tiny report ran from a plain install"
