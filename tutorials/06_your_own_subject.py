@@ -47,7 +47,7 @@ for epoch in range(1 if TINY else 5):
         opt.zero_grad()
         loss.backward()
         opt.step()
-print("reconstruction loss", float(loss))
+print(f"reconstruction loss {loss.item():.4f}")  # .item(): a plain float, no autograd warning
 
 # %% [markdown]
 # ## Wrap it as a subject
