@@ -71,8 +71,12 @@ def test_pattern_analysers_are_pure(hier):
         matrix_before = copy.deepcopy(matrix)
         na.off_diagonal_mean(matrix)
         xr.testing.assert_identical(matrix, matrix_before)
-    if np.var(mem.values, axis=0).max() > 0:  # not all memories identical (nor a variance that underflows)
+    try:
         spec = na.pca_spectrum(mem)
+    except ValueError as err:  # all memories identical, or a variance that underflows (8.9e-265 squared)
+        assert "zero variance" in str(err)
+        spec = None
+    if spec is not None:
         assert spec["cumulative"].dims == ("component",)
         spec_before = copy.deepcopy(spec)
         na.n_components_for(spec, 0.5)
