@@ -148,8 +148,8 @@ def _first_from(epochs: list[int], oks: list[bool]) -> int | None:
 def claims(ds: xr.Dataset) -> list[Claim]:
     """When the approach appears in every label, and from when the stages are in order (not in the paper)."""
     epochs = [int(v) for v in ds.epoch.values]
-    n_labels = ds.sizes["label"]
     res = {ep: dips(ds["distance"].sel(epoch=ep)) for ep in epochs}  # from the trials: the bootstrap re-decides
+    n_labels = res[epochs[0]].sizes["label"]
     counts = [int(res[ep]["dip_dip"].astype(bool).sum()) for ep in epochs]
     first = next((ep for ep, c in zip(epochs, counts) if c == n_labels), None)
     table = "; ".join(
