@@ -16,6 +16,7 @@ documented limits (never the machine's memory).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -37,6 +38,7 @@ __all__ = [
     "check_request",
     "check_seed",
     "check_unit_interval",
+    "load_json",
     "show",
     "validator",
 ]
@@ -50,6 +52,11 @@ MAX_STEPS = 100_000
 MAX_NOISE_LEVELS = 10_001
 #: Largest seed (numpy's SeedSequence and torch both take it).
 MAX_SEED = 2**63 - 1
+#: Tasks of one sweep allowed without ``force=True`` (each task is, e.g., a training run).
+MAX_SWEEP_TASKS = 10_000
+#: Nesting of the JSON neurogen reads from its files (metadata, settings, notes): its own is
+#: at most a few levels deep; deeper text is refused before anything walks it.
+MAX_JSON_DEPTH = 64
 
 
 def show(value: Any) -> str:
@@ -187,7 +194,10 @@ def check_unit_interval(name: str, values: np.ndarray, *, lo: float = 0.0, hi: f
     arr = np.asarray(values)
     if arr.size == 0 or arr.dtype.kind not in "f":
         return
-    n_bad = int(np.count_nonzero(~np.isfinite(arr)))
+    flat = arr.reshape(-1)  # in blocks: no full-size boolean temporaries for a large array
+    step = 1 << 22
+    n_bad = sum(int(step_ - np.count_nonzero(np.isfinite(flat[i : i + step])))
+                for i in range(0, flat.size, step) for step_ in (min(step, flat.size - i),))
     if n_bad:
         msg = f"'{name}' must be finite; it holds NaN or inf at {n_bad} position(s)."
         raise ValueError(msg)
@@ -196,6 +206,48 @@ def check_unit_interval(name: str, values: np.ndarray, *, lo: float = 0.0, hi: f
         msg = (f"'{name}' must lie in [{lo:g}, {hi:g}]; its values span [{amin:g}, {amax:g}] "
                "(rescale the images first, e.g. divide uint8 pixels by 255).")
         raise ValueError(msg)
+
+
+def load_json(text: Any, what: str = "JSON text", *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON read from a file, refusing text nested deeper than ``max_depth`` levels.
+
+    The depth is counted on the text before parsing (brackets outside strings), so a file
+    holding ``[[[[...]]]]`` a million deep costs one pass and never a RecursionError.
+
+    Raises
+    ------
+    ValueError
+        Not valid JSON, not text, or nested too deeply; the message starts with ``what``.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = text.decode()
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{what} is not UTF-8 text: {err}") from None
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is not JSON text but {type(text).__name__}")
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise ValueError(f"{what} is nested more than {max_depth} levels deep; refusing to read it")
+        elif ch in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"{what} is not valid JSON: {err}") from None
 
 
 def validator(check: Callable[..., Any], **kwargs: Any) -> Callable[[Any, Any, Any], None]:
