@@ -12,6 +12,11 @@ and the studies' data files. It owns:
   close (disk full) and say what went wrong in one line;
 * reading: :func:`open_neurogen` (coordinates in memory, data variables lazy, a checksum or
   decompression failure raised as :class:`RecordingError` naming the file and the variable).
+  Before xarray reads a byte, :func:`check_storage` refuses any variable whose values are not
+  stored inside the file (HDF5 external storage, a virtual dataset), any external or soft link,
+  and any HDF5 filter neurogen does not write (deflate, shuffle and fletcher32 only); a file
+  written by neurogen 0.2 or later must carry fletcher32 checksums on every variable, and a
+  signal holding NaN or inf is refused when it is read.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -36,7 +42,7 @@ from neurogen._files import atomic_path
 from neurogen._version import __version__
 
 __all__ = ["CONVENTIONS", "REFERENCES", "VARIABLES", "RecordingError", "base_attrs", "cf_global_attrs", "corrupt",
-           "check_complevel", "describe_variables", "history_entry", "open_neurogen", "release",
+           "check_complevel", "check_storage", "describe_variables", "history_entry", "open_neurogen", "release",
            "to_json", "write_dataset", "write_error"]
 
 CONVENTIONS = "CF-1.8, ACDD-1.3"
@@ -293,8 +299,157 @@ def corrupt(path: str | os.PathLike, name: str, err: BaseException) -> Recording
                           f"failed: {err}); the file cannot be trusted, record or download it again.")
 
 
+def _not_finite(path: str | os.PathLike, name: str, values: np.ndarray) -> RecordingError | None:
+    if values.dtype.kind != "f" or not values.size:
+        return None
+    bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    if not bad:
+        return None
+    return RecordingError(f"{path}: variable '{name}' holds NaN or inf ({bad:,} values); neurogen never "
+                          "writes such values: the file was changed after it was written.")
+
+
+# ----------------------------------------------------------------------------- storage
+
+#: HDF5 filters neurogen writes (and NWB's gzip): deflate, shuffle, fletcher32.
+_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32"}
+#: Objects walked in one file before it is refused as unreasonable (a neurogen file has tens).
+_MAX_OBJECTS = 100_000
+
+
+def _legacy(attrs: Mapping[str, Any]) -> bool:
+    """Written by neurogen 0.1, which wrote no checksums."""
+    return bool(re.match(r"^0\.1(\.|$)", str(attrs.get("neurogen_version", ""))))
+
+
+def check_storage(path: str | os.PathLike, kind: str = "file") -> bool:
+    """Refuse an HDF5 file whose values are not all stored inside it; True when checked.
+
+    Walks every group (never following a link) with h5py and refuses, naming the object:
+    an external link (to another file) or a soft or user-defined link; a dataset whose layout is
+    not chunked, contiguous or compact, i.e. a virtual dataset (its values come from other
+    files); a dataset with HDF5 external storage (its values are the bytes of another file, e.g.
+    ``/etc/passwd``); a dataset using an HDF5 filter neurogen does not write (a filter plugin
+    would be loaded to read it). Returns False, checking nothing, when h5py is not installed
+    (:func:`open_neurogen` then requires every variable to be chunked, which HDF5 forbids
+    together with external storage and virtual layout) or the file is not HDF5.
+
+    Raises
+    ------
+    RecordingError
+    """
+    try:
+        import h5py
+    except ImportError:
+        return False
+    path = Path(path)
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, ValueError):  # not HDF5 (netCDF-3, truncated): the reader says what it is
+        return False
+    with f:
+        seen, stack, count = set(), [(f, "")], 0
+        while stack:
+            group, where = stack.pop()
+            for name in group:
+                full = f"{where}/{name}"
+                count += 1
+                if count > _MAX_OBJECTS:
+                    msg = f"{path}: more than {_MAX_OBJECTS:,} HDF5 objects; not a neurogen {kind}."
+                    raise RecordingError(msg)
+                link = group.get(name, getlink=True)
+                if isinstance(link, h5py.ExternalLink):
+                    msg = (f"{path}: '{full}' is an HDF5 external link to {link.filename}:{link.path}; "
+                           f"a neurogen {kind} holds all its data itself. Refusing to read another file.")
+                    raise RecordingError(msg)
+                if not isinstance(link, h5py.HardLink):
+                    msg = (f"{path}: '{full}' is an HDF5 {type(link).__name__}; neurogen never writes "
+                           f"links. Not a neurogen {kind}.")
+                    raise RecordingError(msg)
+                obj = group.get(name)
+                if obj is None or obj.id in seen:
+                    continue
+                seen.add(obj.id)
+                if isinstance(obj, h5py.Group):
+                    stack.append((obj, full))
+                elif isinstance(obj, h5py.Dataset):
+                    _check_dataset(path, full, obj, kind)
+    return True
+
+
+def _check_dataset(path: Path, name: str, ds: Any, kind: str) -> None:
+    import h5py
+
+    dcpl = ds.id.get_create_plist()
+    layout = dcpl.get_layout()
+    if layout == getattr(h5py.h5d, "VIRTUAL", 3):
+        msg = (f"{path}: variable '{name.lstrip('/')}' is an HDF5 virtual dataset (its values are read from "
+               f"other files); a neurogen {kind} holds all its data itself. Refusing to read it.")
+        raise RecordingError(msg)
+    n_external = dcpl.get_external_count()
+    if n_external:
+        target = dcpl.get_external(0)[0]
+        target = target.decode(errors="replace") if isinstance(target, bytes) else str(target)
+        msg = (f"{path}: variable '{name.lstrip('/')}' keeps its values in external file {target!r} "
+               f"(HDF5 external storage); a neurogen {kind} holds all its data itself. Refusing to read "
+               "another file.")
+        raise RecordingError(msg)
+    if layout not in (h5py.h5d.CHUNKED, h5py.h5d.CONTIGUOUS, h5py.h5d.COMPACT):
+        msg = f"{path}: variable '{name.lstrip('/')}' has an unknown HDF5 layout ({layout}); refusing to read it."
+        raise RecordingError(msg)
+    for i in range(dcpl.get_nfilters()):
+        code = int(dcpl.get_filter(i)[0])
+        if code not in _FILTERS:
+            msg = (f"{path}: variable '{name.lstrip('/')}' uses HDF5 filter {code}; neurogen writes only "
+                   f"{', '.join(_FILTERS.values())}. Refusing to load a filter plugin for it.")
+            raise RecordingError(msg)
+
+
+def _storage_of(path: Path, kind: str) -> tuple[dict[str, tuple[int, bool, bool]], bool]:
+    """``{variable: (ndim, chunked, fletcher32)}`` of the root group, and whether the file says it
+    was written by neurogen 0.1; read with netCDF4 without reading any values."""
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(path, "r") as nc:
+            info = {}
+            for name, var in nc.variables.items():
+                chunking = var.chunking()
+                info[name] = (var.ndim, chunking != "contiguous", bool(var.filters().get("fletcher32")))
+            legacy = _legacy({"neurogen_version": getattr(nc, "neurogen_version", "")})
+    except Exception as err:  # not netCDF4 at all: xarray's open says so
+        msg = f"{path}: not a readable netCDF4 {kind} (truncated or foreign file?): {one_line(err)}"
+        raise RecordingError(msg) from err
+    return info, legacy
+
+
+def _check_unchecked_storage(path: Path, info: dict[str, tuple[int, bool, bool]], legacy: bool,
+                             coords: set[str]) -> None:
+    """Without h5py: every variable must be chunked, which HDF5 forbids together with external
+    storage and virtual layout (only 0.1 files' unchunked coordinates are let through)."""
+    for name, (ndim, chunked, _) in info.items():
+        if chunked or (legacy and name in coords and ndim == 1):
+            continue
+        msg = (f"{path}: variable '{name}' is stored unchunked; without h5py neurogen cannot rule out "
+               "that its values live in another file (HDF5 external storage). Install h5py "
+               "(pip install h5py) to read this file.")
+        raise RecordingError(msg)
+
+
+def _require_checksums(path: Path, info: dict[str, tuple[int, bool, bool]], legacy: bool, kind: str) -> None:
+    """Every non-scalar variable of a file of neurogen 0.2 or later carries fletcher32."""
+    if legacy:
+        return
+    for name, (ndim, _, fletcher32) in info.items():
+        if ndim and not fletcher32:
+            msg = (f"{path}: variable '{name}' has no HDF5 checksum (fletcher32), which every neurogen "
+                   f"file since 0.2 carries: the file was re-saved by another tool, and a damaged byte "
+                   f"in it could not be found. Save the {kind} again with neurogen.")
+            raise RecordingError(msg)
+
+
 class _CheckedArray(BackendArray):
-    """A lazily read file variable whose read errors become :class:`RecordingError`."""
+    """A lazily read file variable whose read errors (and NaN / inf) become :class:`RecordingError`."""
 
     def __init__(self, variable: xr.Variable, path: Path, name: str, dtype: np.dtype) -> None:
         self._var, self._path, self._name = variable, path, name
@@ -307,9 +462,13 @@ class _CheckedArray(BackendArray):
 
     def _read(self, key: tuple) -> np.ndarray:
         try:
-            return np.asarray(self._var[key].values).astype(self.dtype, copy=False)
+            out = np.asarray(self._var[key].values).astype(self.dtype, copy=False)
         except (RuntimeError, OSError) as err:
             raise corrupt(self._path, self._name, err) from err
+        bad = _not_finite(self._path, self._name, out)
+        if bad is not None:
+            raise bad
+        return out
 
 
 def _lazy(var: xr.Variable, path: Path, name: str, dask: bool) -> xr.Variable:
@@ -325,11 +484,15 @@ def _lazy(var: xr.Variable, path: Path, name: str, dask: bool) -> xr.Variable:
     return out
 
 
-def _eager(var: xr.Variable, path: Path, name: str) -> xr.Variable:
+def _eager(var: xr.Variable, path: Path, name: str, finite: bool = False) -> xr.Variable:
     try:
         out = var.load()
     except (RuntimeError, OSError) as err:
         raise corrupt(path, name, err) from err
+    if finite:
+        bad = _not_finite(path, name, np.asarray(out.values))
+        if bad is not None:
+            raise bad
     if out.attrs.get("neurogen_dtype") == "float16":
         out = out.astype(np.float16)
         out.attrs = {k: v for k, v in var.attrs.items() if k != "neurogen_dtype"}
@@ -338,7 +501,8 @@ def _eager(var: xr.Variable, path: Path, name: str) -> xr.Variable:
     return out
 
 
-def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str = "recording") -> xr.Dataset:
+def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str = "recording",
+                  validate: Callable[[xr.Dataset], Any] | None = None) -> xr.Dataset:
     """Open a neurogen netCDF file: coordinates in memory, data variables lazy (or all eager).
 
     Parameters
@@ -348,11 +512,17 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
         ``True``: dask-backed (needs dask). ``False``: everything read now, the file closed.
     kind : str
         What the file should be, for messages (``"recording"``, ``"concept hierarchy"``).
+    validate : callable, optional
+        Called with the opened Dataset before the checksums are required (the schema's checks,
+        so that a file of the wrong kind is named as such); a ``ValueError`` or ``TypeError``
+        from it becomes a :class:`RecordingError` naming the file.
 
     Raises
     ------
     RecordingError
-        Missing, truncated, foreign or corrupt file (naming the variable that fails its checksum).
+        Missing, truncated, foreign or corrupt file (naming the variable that fails its
+        checksum), a file whose values are not all inside it (:func:`check_storage`), one of
+        neurogen 0.2 or later without checksums, or a data variable holding NaN or inf.
     """
     path = Path(path)
     if not path.is_file():
@@ -368,10 +538,19 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
             if lazy:
                 msg = "lazy=True needs dask: pip install 'neurogen[lazy]'."
                 raise ImportError(msg) from None
+    h5_checked = check_storage(path, kind)
+    info, legacy = _storage_of(path, kind)
+    if not h5_checked:
+        import netCDF4
+
+        with netCDF4.Dataset(path, "r") as nc:
+            dims = set(nc.dimensions)
+            coords = dims | {c for v in nc.variables.values() for c in str(getattr(v, "coordinates", "")).split()}
+        _check_unchecked_storage(path, info, legacy, coords)
     try:
         raw = xr.open_dataset(path, engine="netcdf4", chunks=None, cache=False)
     except Exception as err:
-        msg = f"{path}: not a readable netCDF4 {kind} (truncated or foreign file?): {err}"
+        msg = f"{path}: not a readable netCDF4 {kind} (truncated or foreign file?): {one_line(err)}"
         raise RecordingError(msg) from err
     try:
         if not str(raw.attrs.get("neurogen_format", "")).startswith("neurogen-"):
@@ -379,10 +558,19 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
             raise RecordingError(msg)
         coords = {str(k): _eager(raw[k].variable, path, str(k)) for k in raw.coords}
         if lazy is False:
-            data = {str(k): _eager(v.variable, path, str(k)) for k, v in raw.data_vars.items()}
+            data = {str(k): _eager(v.variable, path, str(k), finite=True) for k, v in raw.data_vars.items()}
         else:
             data = {str(k): _lazy(v.variable, path, str(k), use_dask) for k, v in raw.data_vars.items()}
         ds = xr.Dataset(data, coords=coords, attrs=raw.attrs)
+        if validate is not None:
+            try:
+                validate(ds)
+            except RecordingError:
+                raise
+            except (ValueError, TypeError, KeyError) as err:
+                text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+                raise RecordingError(f"{path}: {text}") from None
+        _require_checksums(path, info, legacy, kind)
     except BaseException:
         raw.close()
         raise
@@ -391,3 +579,9 @@ def open_neurogen(path: str | os.PathLike, lazy: bool | None = None, kind: str =
     else:
         ds.set_close(raw.close)
     return ds
+
+
+def one_line(err: BaseException) -> str:
+    """An exception's message on one line (netCDF and HDF5 errors span several)."""
+    text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+    return " ".join(str(text).split()) or type(err).__name__

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from neurogen._checks import load_json
+from neurogen._files import check_terminated
 from neurogen._version import __version__
 from neurogen.recording import Recording, RecordingError
 
@@ -103,6 +105,7 @@ def _jsonable(value: Any) -> Any:
 def _rows(da: xr.DataArray, shape: tuple[int, ...], block: int = 256) -> Iterator[np.ndarray]:
     """Samples (trial-major) of a (trial, time, feature) array, read a block of trials at a time."""
     for lo in range(0, da.sizes["trial"], block):
+        check_terminated()  # a SIGTERM whose exception was swallowed stops the write here
         values = np.asarray(da.isel(trial=slice(lo, lo + block)).values)
         yield from values.reshape((-1, *shape))
 
@@ -249,8 +252,10 @@ def _steps(seconds: np.ndarray, where: Path) -> np.ndarray:
 def read_dataset(f: Any, path: Path) -> xr.Dataset:
     """The recording's Dataset from an open ``pynwb.NWBFile`` written by ``build_file``."""
     try:
-        attrs_ = json.loads(f.notes or "")
-    except json.JSONDecodeError:
+        attrs_ = load_json(f.notes or "", f"{path}: the NWB notes")
+    except ValueError as err:
+        if "nested more than" in str(err):
+            raise RecordingError(str(err)) from None
         attrs_ = None
     if not str(f.source_script or "").startswith("neurogen") or not isinstance(attrs_, dict) \
             or f.trials is None:

@@ -143,7 +143,7 @@ class ConceptHierarchy:
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConceptHierarchy:
         """Read a file written by :meth:`save` (eagerly; a corrupt variable raises RecordingError)."""
-        ds = open_neurogen(path, lazy=False, kind="concept hierarchy")
+        ds = open_neurogen(path, lazy=False, kind="concept hierarchy", validate=cls)
         try:
             return cls(ds)
         except ValueError as err:

@@ -22,9 +22,10 @@ from tqdm.auto import tqdm
 
 import neurogen.interventions as iv
 from neurogen._checks import check_request
+from neurogen._files import check_terminated
 from neurogen.device import resolve_device
 from neurogen.probe import SIGNALS, Probe
-from neurogen.recording import Recording, RecordingWriter, base_attrs
+from neurogen.recording import Recording, RecordingWriter, base_attrs, check_finite
 from neurogen.stimulus import Stimulus
 from neurogen.subject import Subject
 
@@ -285,6 +286,7 @@ def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, item
     try:
         pre, post = plan.ops["data"], plan.ops["latent"]
         for sl, x0, draws in _prefetch(plan.batches(stimulus, batch_size, steps), pool):
+            check_terminated()  # a SIGTERM whose exception Python swallowed stops here
             b = sl.stop - sl.start
             buf = {s: torch.empty((b, len(times), width[s]), dtype=tdtype) for s in probe.signals}
             noise = [torch.from_numpy(d).to(dev) for d in draws]
@@ -317,6 +319,7 @@ def _record(subject: Subject, stimulus: Stimulus, steps: int, probe: Probe, item
                 pending = pool.submit(_write, writer, sl, {s: buf[s].numpy() for s in probe.signals})
             else:
                 for s in probe.signals:
+                    check_finite(s, sl, buf[s].numpy())
                     arrays[s][sl] = buf[s].numpy()
         if pending is not None:
             pending.result()

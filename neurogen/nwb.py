@@ -28,8 +28,6 @@ network, hash and configuration in the subject description.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -38,16 +36,19 @@ import attrs
 import numpy as np
 import xarray as xr
 
-from neurogen._files import atomic_path
+from neurogen._files import atomic_dir, atomic_path, check_terminated
+from neurogen._netcdf import check_storage, one_line
 from neurogen._nwb_file import (ITI_STEPS, SIGNAL_DIM, STEP_SECONDS, as_dataset, build_file, layout,
                                 read_dataset, read_hierarchy_dataset, require)
-from neurogen.recording import Recording, RecordingError
+from neurogen.recording import Recording, RecordingError, _validate
 
 __all__ = ["EXPORT_FORMATS", "ITI_STEPS", "STEP_SECONDS", "PynappleRecording", "export", "from_nwb",
            "read_hierarchy", "to_nwb", "to_pynapple"]
 
 #: What :func:`export` writes.
 EXPORT_FORMATS = ("nwb", "pynapple-npz")
+#: The files of a pynapple export (a folder holding only these may be replaced by a new export).
+PYNAPPLE_FILES = ("latent.npz", "trials.npz", "data.npz")
 
 
 # ---------------------------------------------------------------------------------- NWB
@@ -82,6 +83,7 @@ def to_nwb(recording: Recording | xr.Dataset, path: str | os.PathLike, *, hierar
     ds = as_dataset(recording)
     path = Path(path)
     f = build_file(nwb, ds, hierarchy, session_description)
+    check_terminated()
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not end in '.nwb'")  # the temporary name
         with nwb.NWBHDF5IO(tmp, mode="w") as io:
@@ -105,10 +107,23 @@ def from_nwb(path: str | os.PathLike) -> Recording:
     nwb = require("pynwb")
     path = Path(path)
     if not path.is_file():
-        msg = f"{path}: file not found."
+        msg = f"{path}: file not found." if not path.exists() else f"{path}: not a file."
         raise RecordingError(msg)
-    with nwb.NWBHDF5IO(str(path), mode="r") as io:
-        ds = read_dataset(io.read(), path)
+    check_storage(path, kind="NWB file")
+    try:
+        with nwb.NWBHDF5IO(str(path), mode="r") as io:
+            ds = read_dataset(io.read(), path)
+    except RecordingError:
+        raise
+    except Exception as err:  # OSError (not HDF5), KeyError (a missing column), pynwb's own errors
+        msg = f"{path}: not a readable NWB file written by neurogen.to_nwb: {type(err).__name__}: {one_line(err)}"
+        raise RecordingError(msg) from err
+    _validate(ds, str(path), strict=True)
+    for name in (v for v in SIGNAL_DIM if v in ds):
+        values = np.asarray(ds[name].values)
+        if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+            msg = f"{path}: '{name}' holds NaN or inf; neurogen.to_nwb never writes such values."
+            raise RecordingError(msg)
     return Recording(ds)
 
 
@@ -117,8 +132,17 @@ def read_hierarchy(path: str | os.PathLike) -> Any:
     nwb = require("pynwb")
     from neurogen.concepts import ConceptHierarchy
 
-    with nwb.NWBHDF5IO(str(path), mode="r") as io:
-        ds = read_hierarchy_dataset(io.read())
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: file not found." if not path.exists() else f"{path}: not a file."
+        raise RecordingError(msg)
+    check_storage(path, kind="NWB file")
+    try:
+        with nwb.NWBHDF5IO(str(path), mode="r") as io:
+            ds = read_hierarchy_dataset(io.read())
+    except Exception as err:
+        msg = f"{path}: not a readable NWB file written by neurogen.to_nwb: {type(err).__name__}: {one_line(err)}"
+        raise RecordingError(msg) from err
     return None if ds is None else ConceptHierarchy(ds)
 
 
@@ -164,21 +188,21 @@ class PynappleRecording:
         return nap.Tsd(t=series.t, d=values[index], time_support=series.time_support)
 
     def save(self, folder: str | os.PathLike) -> Path:
-        """Write one ``.npz`` per object into ``folder`` (read back with ``nap.load_folder``)."""
+        """Write one ``.npz`` per object as the folder ``folder`` (read back with ``nap.load_folder``).
+
+        The folder is written as a whole (:func:`neurogen._files.atomic_dir`): staged beside it
+        and swapped in when complete, so an interrupted export (disk full, SIGTERM) leaves the
+        previous export as it was, never new files beside old ones. An existing folder is
+        replaced only when it is empty or a previous export (it holds only these ``.npz`` files);
+        a folder of other files is refused.
+        """
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".pynapple-", dir=folder))
-        try:
+        with atomic_dir(folder, replaceable=PYNAPPLE_FILES, marker=False) as stage:
             for name in ("latent", "trials", "data"):
                 obj = getattr(self, name)
-                if obj is None:  # no stale file from an earlier export into the same folder
-                    (folder / f"{name}.npz").unlink(missing_ok=True)
-                    continue
-                obj.save(str(stage / f"{name}.npz"))
-                with atomic_path(folder / f"{name}.npz") as tmp:
-                    os.replace(stage / f"{name}.npz", tmp)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
+                if obj is not None:
+                    check_terminated()
+                    obj.save(str(stage / f"{name}.npz"))
         return folder
 
     def _signal(self, signal: str) -> Any:
@@ -253,6 +277,7 @@ def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike) -
         raise ValueError(msg)
     require("pynwb" if to == "nwb" else "pynapple")
     with Recording.load(recording_path, lazy=False) as rec:
+        check_terminated()
         if to == "nwb":
             return to_nwb(rec, out)
         return to_pynapple(rec).save(out)

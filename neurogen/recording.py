@@ -13,6 +13,7 @@ the same writer. The file helpers live in :mod:`neurogen._netcdf`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,28 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from neurogen._files import atomic_path
+from neurogen._files import atomic_path, check_terminated
 from neurogen._netcdf import (CONVENTIONS, VARIABLES, RecordingError, base_attrs, cf_global_attrs, check_complevel,
                               describe_variables, open_neurogen, release, write_error)
 
-__all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT", "base_attrs", "open_neurogen"]
+__all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT", "base_attrs", "check_finite",
+           "open_neurogen"]
 
 FORMAT = "neurogen-recording-1"
 _TRIAL_COORDS = ("label", "source", "noise")
 _SIGNAL_DIMS = {"latent": ("trial", "time", "unit"), "data": ("trial", "time", "pixel")}
+
+
+def check_finite(signal: str, trials: slice, values: np.ndarray, where: str | os.PathLike = "recording") -> None:
+    """Refuse recorded values holding NaN or inf (:class:`RecordingError` naming the trials)."""
+    if values.dtype.kind != "f" or not values.size:
+        return
+    bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    if bad:
+        msg = (f"{where}: '{signal}' of trials {trials.start}..{trials.stop - 1} holds NaN or inf ({bad:,} "
+               f"of {values.size:,} values): the subject's computation overflowed (check its weights). "
+               "Nothing of it was kept.")
+        raise RecordingError(msg)
 
 
 class RecordingWriter:
@@ -127,7 +141,17 @@ class RecordingWriter:
         nc.setncatts({k: (v if not isinstance(v, bool) else int(v)) for k, v in attrs.items()})
 
     def write(self, signal: str, trials: slice, values: np.ndarray) -> None:
-        """Write ``values`` (trials, time, features) for the trial range ``trials``."""
+        """Write ``values`` (trials, time, features) for the trial range ``trials``.
+
+        Raises
+        ------
+        RecordingError
+            ``values`` hold NaN or inf (a subject whose weights overflow): nothing of a broken
+            recording is ever written, and the file is discarded when the writer closes.
+        """
+        check_terminated()
+        values = np.asarray(values)
+        check_finite(signal, trials, values, self.path)
         try:
             self._vars[signal][trials.start : trials.stop] = values
         except (RuntimeError, OSError) as err:
@@ -326,7 +350,8 @@ class Recording:
             For a missing, truncated, foreign or corrupt file (a variable that fails its
             checksum is named, when it is read).
         """
-        ds = open_neurogen(path, lazy=lazy, kind="recording")
+        ds = open_neurogen(path, lazy=lazy, kind="recording",
+                           validate=lambda d: _validate(d, str(path), strict=True))
         ds.encoding["source"] = str(path)
         try:
             return cls(ds)
@@ -367,7 +392,14 @@ class Recording:
         return to_pynapple(self)
 
 
-def _validate(ds: xr.Dataset, where: str) -> None:
+def _validate(ds: xr.Dataset, where: str, strict: bool = False) -> None:
+    """Check a recording's schema: signals and their dims and dtypes, the trial coordinates.
+
+    ``strict`` (every recording read from a file, before any use): also the ``time``
+    coordinate (integer steps >= 0, increasing), the dims of every coordinate, and the values'
+    ranges: labels and sources integers >= 0 (labels 0–9 for 784-pixel digits), repeats
+    integers >= 0, noise fractions in [0, 1], modes among the pixel-swap modes.
+    """
     signals = [v for v in _SIGNAL_DIMS if v in ds]
     if not signals:
         msg = f"{where}: no 'latent' or 'data' variable; not a neurogen recording."
@@ -376,7 +408,68 @@ def _validate(ds: xr.Dataset, where: str) -> None:
         if ds[sig].dims != _SIGNAL_DIMS[sig]:
             msg = f"{where}: '{sig}' has dims {ds[sig].dims}, expected {_SIGNAL_DIMS[sig]}."
             raise RecordingError(msg)
+        if ds[sig].dtype.kind != "f":
+            msg = f"{where}: '{sig}' has dtype {ds[sig].dtype}; a recorded signal is floating point."
+            raise RecordingError(msg)
     missing = [c for c in _TRIAL_COORDS if c not in ds.coords]
     if missing:
         msg = f"{where}: missing trial coords {missing}."
         raise RecordingError(msg)
+    if strict:
+        _validate_values(ds, where)
+
+
+def _validate_values(ds: xr.Dataset, where: str) -> None:
+    from neurogen.stimulus import MODES
+
+    def fail(text: str) -> None:
+        raise RecordingError(f"{where}: {text}; not a recording neurogen wrote.")
+
+    for dim in ("unit", "pixel"):
+        if dim in ds.sizes and ds.sizes[dim] < 1:
+            fail(f"dimension '{dim}' is empty")
+    if "time" not in ds.coords:
+        fail("no 'time' coordinate (the inference step of each time point)")
+    time = ds["time"]
+    if time.dims != ("time",) or time.dtype.kind not in "iu" or time.size < 1:
+        fail(f"'time' must be integer steps along dim 'time', got dims {time.dims}, dtype {time.dtype}, "
+             f"{time.size} values")
+    steps = np.asarray(time.values)
+    if steps.min() < 0 or np.any(np.diff(steps) <= 0):
+        fail(f"'time' must be steps >= 0 in increasing order, got {steps[:8].tolist()}")
+    for name in ds.coords:
+        var = ds[name]
+        if name in ("unit", "pixel", "time") or var.ndim == 0:
+            continue
+        if var.dims != ("trial",):
+            fail(f"coordinate '{name}' has dims {var.dims}, expected ('trial',)")
+    digits = ds.sizes.get("pixel") == 784 or _stimulus_width(ds.attrs) == 784
+    for name in ("label", "source", "repeat"):
+        if name not in ds.coords:
+            continue
+        values = np.asarray(ds[name].values)
+        if values.dtype.kind not in "iu":
+            fail(f"'{name}' has dtype {values.dtype}; it must hold integers")
+        top = 9 if name == "label" and digits else None
+        bad = values[(values < 0) | ((values > top) if top is not None else False)]
+        if bad.size:
+            allowed = "digits 0–9" if top is not None else "integers >= 0"
+            fail(f"'{name}' must hold {allowed}, found {sorted(set(bad.tolist()))[:5]}")
+    noise = np.asarray(ds["noise"].values)
+    if noise.dtype.kind not in "fiu":
+        fail(f"'noise' has dtype {noise.dtype}; it must hold fractions in [0, 1]")
+    if noise.size and (not np.all(np.isfinite(noise)) or noise.min() < 0 or noise.max() > 1):
+        fail(f"'noise' must hold fractions in [0, 1], found values in [{np.nanmin(noise):g}, {np.nanmax(noise):g}]")
+    if "mode" in ds.coords:
+        modes = np.asarray(ds["mode"].values)
+        if modes.dtype.kind not in "UOS":
+            fail(f"'mode' has dtype {modes.dtype}; it must hold names of pixel-swap modes")
+        odd = sorted({str(m) for m in modes.tolist()} - set(MODES))
+        if odd:
+            fail(f"'mode' must be one of {list(MODES)}, found {odd[:5]}")
+
+
+def _stimulus_width(attrs: Mapping[str, Any]) -> int | None:
+    """Pixels per image of the stimulus a recording's attrs describe (its JSON), if they say."""
+    found = re.search(r'"images":\s*\{"shape":\s*\[\d+,\s*(\d+)\]', str(attrs.get("stimulus", ""))[:4096])
+    return int(found.group(1)) if found else None
