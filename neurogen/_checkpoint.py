@@ -8,17 +8,23 @@ version 2, ``tensors_sha256``: a sha256 over every tensor's name, dtype, shape a
 :func:`save_checkpoint` writes atomically (:func:`neurogen._files.atomic_path`). Reading is
 :func:`read_checkpoint` then :func:`check_state_dict`, and nothing is built before both pass:
 
+0. the path is a regular file (never a FIFO or a device such as ``/dev/zero``) no larger than
+   :data:`MAX_CHECKPOINT_BYTES` and than half the memory available, read with a bound;
 1. the file's sha256, when the caller expects one (the shipped subjects);
-2. the zip's own CRC-32 of every record (catches a flipped byte anywhere, also in files written
-   before format version 2);
+2. the zip's declared sizes: torch stores its records uncompressed, so records declaring more
+   than twice the file's size uncompressed (a zip bomb: 1.2 MB that would inflate to 2.75 GB) are
+   refused before one byte is inflated; then the zip's own CRC-32 of every record (catches a
+   flipped byte anywhere, also in files written before format version 2);
 3. ``torch.load(..., weights_only=True)``: a pickle that would run code is refused, never run;
 4. the format tag;
 5. ``tensors_sha256``, when present (format version 1 files have none and still load);
 6. the tensors' names and shapes against those the stored config implies
    (:func:`check_state_dict`, before any network is allocated, so that a small file claiming
-   ``n_hidden=10**6`` is refused at once), and that every weight is finite.
+   ``n_hidden=10**6`` is refused at once), and that every weight is finite in the dtype the
+   network computes in (float32: a float64 weight of 1e300 would become inf).
 
-Every failure is a :class:`CheckpointError` (a ``ValueError``) whose message names the file.
+Every failure is a :class:`CheckpointError` (a ``ValueError``) whose message names the file;
+metadata nested deeper than :data:`neurogen._checks.MAX_JSON_DEPTH` levels is one of them.
 """
 
 from __future__ import annotations
@@ -34,14 +40,19 @@ from typing import Any
 
 import torch
 
-from neurogen._files import atomic_path, sha256_file
+from neurogen._checks import MAX_JSON_DEPTH, available_memory, load_json
+from neurogen._files import NotRegularFile, atomic_path, open_regular, sha256_file
 from neurogen._version import __version__
 
-__all__ = ["CheckpointError", "FORMAT_VERSION", "check_state_dict", "read_checkpoint",
+__all__ = ["CheckpointError", "FORMAT_VERSION", "MAX_CHECKPOINT_BYTES", "check_state_dict", "read_checkpoint",
            "save_checkpoint", "tensors_sha256"]
 
 #: Version 2 added ``tensors_sha256``; version 1 files load without that check.
 FORMAT_VERSION = 2
+#: Largest checkpoint file read (the default subject's training state is about 22 MB).
+MAX_CHECKPOINT_BYTES = 4 * 2**30
+#: Records of one checkpoint zip (a network has 8 tensors, a training state a few dozen).
+_MAX_RECORDS = 10_000
 
 
 class CheckpointError(ValueError):
@@ -49,16 +60,28 @@ class CheckpointError(ValueError):
 
 
 def _tensors(obj: Any, prefix: str = "") -> list[tuple[str, torch.Tensor]]:
-    """Every tensor in a nested dict/list (e.g. an optimizer state), with a dotted name."""
-    if isinstance(obj, torch.Tensor):
-        return [(prefix, obj)]
+    """Every tensor in a nested dict/list (e.g. an optimizer state), with a dotted name.
+
+    Depth first, keys in ``str`` order (the order ``tensors_sha256`` hashes in); iterative, and
+    nesting deeper than :data:`~neurogen._checks.MAX_JSON_DEPTH` levels raises ``ValueError``.
+    """
     out: list[tuple[str, torch.Tensor]] = []
-    if isinstance(obj, Mapping):
-        for k in sorted(obj, key=str):
-            out += _tensors(obj[k], f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            out += _tensors(v, f"{prefix}.{i}" if prefix else str(i))
+    stack: list[tuple[str, Any, int]] = [(prefix, obj, 0)]
+    while stack:
+        name, value, depth = stack.pop()
+        if isinstance(value, torch.Tensor):
+            out.append((name, value))
+            continue
+        if isinstance(value, Mapping):
+            items = [(str(k), value[k]) for k in sorted(value, key=str)]
+        elif isinstance(value, (list, tuple)):
+            items = [(str(i), v) for i, v in enumerate(value)]
+        else:
+            continue
+        if items and depth >= MAX_JSON_DEPTH:
+            msg = f"the state is nested more than {MAX_JSON_DEPTH} levels deep"
+            raise ValueError(msg)
+        stack.extend((f"{name}.{k}" if name else k, v, depth + 1) for k, v in reversed(items))
     return out
 
 
@@ -108,14 +131,10 @@ def load_payload(path: str | os.PathLike, *, sha256: str | None = None,
     CheckpointError
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         msg = f"{path}: {what} not found."
         raise CheckpointError(msg)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        msg = f"{path}: cannot read the {what}: {err.strerror or err}"
-        raise CheckpointError(msg) from err
+    raw = _read_bounded(path, what)
     digest = hashlib.sha256(raw).hexdigest()
     if sha256 is not None and digest != sha256:
         msg = (f"{path}: sha256 {digest} does not match the expected {sha256}; the file was "
@@ -123,7 +142,10 @@ def load_payload(path: str | os.PathLike, *, sha256: str | None = None,
         raise CheckpointError(msg)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            _check_declared_sizes(path, z.infolist(), len(raw), what)
             bad = z.testzip()
+    except CheckpointError:
+        raise
     except Exception as err:  # BadZipFile, EOFError, RuntimeError ("encrypted" flag), zlib.error, ...
         msg = f"{path}: not a readable {what} (truncated or corrupt?): {err}"
         raise CheckpointError(msg) from err
@@ -138,6 +160,46 @@ def load_payload(path: str | os.PathLike, *, sha256: str | None = None,
         msg = f"{path}: not a readable {what} (truncated, corrupt or unsafe?): {first}"
         raise CheckpointError(msg) from err
     return payload, digest
+
+
+def _read_bounded(path: Path, what: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_CHECKPOINT_BYTES` (and half the memory)."""
+    try:
+        with open_regular(path, what) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            limit = min(MAX_CHECKPOINT_BYTES, available_memory() // 2)
+            if size > limit:
+                msg = (f"{path}: the {what} is {size:,} bytes, more than the {limit:,} neurogen reads "
+                       "(no neurogen checkpoint is this large). Refusing to load it.")
+                raise CheckpointError(msg)
+            raw = fh.read(size + 1)
+    except NotRegularFile as err:
+        msg = f"{path}: cannot read the {what}: {err.strerror}"
+        raise CheckpointError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read the {what}: {err.strerror or err}"
+        raise CheckpointError(msg) from err
+    if len(raw) > size:
+        msg = f"{path}: the {what} grew while it was read; refusing to load it."
+        raise CheckpointError(msg)
+    return raw
+
+
+def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], size: int, what: str) -> None:
+    """Refuse a zip whose records declare more bytes than a torch checkpoint of ``size`` bytes
+    can hold: torch stores every record uncompressed, so their sum is at most the file's size
+    (twice it, and 1 MB, leave room for a checkpoint some tool re-zipped with deflate)."""
+    if len(infos) > _MAX_RECORDS:
+        msg = f"{path}: the {what} holds {len(infos):,} zip records; a checkpoint has a few dozen."
+        raise CheckpointError(msg)
+    declared = sum(i.file_size for i in infos)
+    limit = 2 * size + 2**20
+    if declared > limit:
+        big = max(infos, key=lambda i: i.file_size)
+        msg = (f"{path}: the {what}'s zip records declare {declared:,} bytes uncompressed in a "
+               f"{size:,}-byte file (record {big.filename!r}: {big.file_size:,} bytes); torch stores "
+               "checkpoints uncompressed, so this is a zip bomb or a damaged file. Refusing to load it.")
+        raise CheckpointError(msg)
 
 
 def read_checkpoint(path: str | os.PathLike, fmt: str, *, sha256: str | None = None,
@@ -165,24 +227,38 @@ def read_checkpoint(path: str | os.PathLike, fmt: str, *, sha256: str | None = N
         msg = f"{path}: the {what} holds no state_dict."
         raise CheckpointError(msg)
     stored = payload.get("tensors_sha256")
-    if stored is not None and tensors_sha256(state) != stored:
+    try:
+        computed = tensors_sha256(state) if stored is not None else None
+    except ValueError as err:
+        msg = f"{path}: the {what}'s state_dict is not a network's: {err}."
+        raise CheckpointError(msg) from None
+    if stored is not None and computed != stored:
         msg = (f"{path}: the {what}'s tensors do not match their stored sha256 (the weights were "
                "changed or damaged). Refusing to load it.")
         raise CheckpointError(msg)
+    meta = payload.get("metadata", "{}")
     try:
-        meta = payload.get("metadata", "{}")
-        payload["metadata"] = dict(json.loads(meta)) if isinstance(meta, str) else dict(meta)
+        meta = load_json(meta, "its metadata") if isinstance(meta, (str, bytes)) else meta
+        if not isinstance(meta, Mapping):
+            msg = f"its metadata is {type(meta).__name__}, not a JSON object"
+            raise ValueError(msg)
+        payload["metadata"] = dict(meta)
     except (TypeError, ValueError) as err:
-        msg = f"{path}: the {what}'s metadata is not valid JSON: {err}"
-        raise CheckpointError(msg) from err
+        text = str(err).removeprefix("its metadata ")
+        msg = f"{path}: the {what}'s metadata {text}" if str(err).startswith("its metadata") else \
+            f"{path}: the {what}'s metadata is not valid JSON: {err}"
+        raise CheckpointError(msg) from None
     return payload, digest
 
 
 def check_state_dict(path: str | os.PathLike, state: Mapping[str, Any],
-                     expected: Mapping[str, tuple[int, ...]], *, what: str = "checkpoint") -> None:
+                     expected: Mapping[str, tuple[int, ...]], *, what: str = "checkpoint",
+                     dtype: torch.dtype = torch.float32) -> None:
     """Check that ``state`` holds exactly the ``expected`` tensors, with those shapes, all finite.
 
     ``expected`` comes from the stored config (names → shapes), computed without allocating.
+    Finite means finite once cast to ``dtype``, the dtype the network computes in (the cast
+    ``load_state_dict`` makes): a float64 weight of 1e300 is refused, not turned into inf.
 
     Raises
     ------
@@ -208,4 +284,9 @@ def check_state_dict(path: str | os.PathLike, state: Mapping[str, Any],
             raise CheckpointError(msg)
         if not bool(torch.isfinite(t).all()):
             msg = f"{path}: {name} holds NaN or inf weights; refusing to load a broken network."
+            raise CheckpointError(msg)
+        if t.dtype != dtype and t.numel() and not bool(torch.isfinite(t.to(dtype)).all()):
+            msg = (f"{path}: {name} holds weights beyond the range of {str(dtype).removeprefix('torch.')} "
+                   f"(largest magnitude {float(t.abs().max()):.3g}), the dtype the network computes in: "
+                   "they would become inf. Refusing to load a broken network.")
             raise CheckpointError(msg)

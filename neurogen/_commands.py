@@ -31,10 +31,13 @@ def _check_out(out: str, inputs: Iterable[str | Path | None] = ()) -> Path:
     """``--out FILE``: refused (Misuse) if it is a folder, unwritable, or one of ``inputs``."""
     from neurogen._files import check_output_path
 
-    folder = Path(out).resolve().parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
+    try:
+        folder = Path(out).resolve().parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    except OSError:  # a name too long to look up: check_output_path says so below
+        folder = None
+    if folder is not None and not folder.is_dir():
         msg = f"--out {out}: {folder} is a file, not a folder."
         raise Misuse(msg)
     try:
@@ -87,6 +90,11 @@ def cmd_train(a: argparse.Namespace) -> int:
     from neurogen.training import check_arguments, train
 
     ckdir = Path(a.checkpoints) if a.checkpoints else Path(a.out).with_name(Path(a.out).stem + "-checkpoints")
+    try:  # the checkpoint folder (OUT-checkpoints) and its last.pt must be writable too
+        _check_out(str(ckdir / "last.pt"))
+    except Misuse as err:
+        flag = "--checkpoints" if a.checkpoints else "--out (its checkpoint folder)"
+        raise Misuse(str(err).replace("--out", flag, 1)) from None
     out = _check_out(a.out, [*_data_inputs(a.data), ckdir / "last.pt"])
     if ckdir.exists() and not ckdir.is_dir():
         msg = f"--checkpoints {ckdir} is a file; give a folder."
@@ -122,12 +130,21 @@ def cmd_record(a: argparse.Namespace) -> int:
     from neurogen.interventions import Lesion, parse_clamp, parse_lesion_value, parse_units
 
     interventions = []
-    if a.lesion is not None:
-        interventions.append(Lesion(parse_units(a.lesion), value=parse_lesion_value(a.lesion_value)))
-    elif a.lesion_value != "mean":
+    if a.lesion is None and a.lesion_value != "mean":
         raise Misuse("--lesion-value needs --lesion.")
-    interventions += [parse_clamp(c) for c in a.clamp]
+    lesion_value = parse_lesion_value(a.lesion_value) if a.lesion is not None else None
+    for text in a.clamp:  # the window against --steps, before anything is loaded
+        window = text.partition("@")[2]
+        t0 = window.partition(":")[0].strip()
+        if t0.lstrip("-").isdigit() and int(t0) > a.steps:
+            msg = (f"--clamp {text}: its window starts at step {int(t0)}, after the last step {a.steps} "
+                   "(--steps); it would never act.")
+            raise ValueError(msg)
     net = _network(a.model, a.device)
+    width = int(net.config.n_latent)  # units are bounded by the subject before any is allocated
+    if a.lesion is not None:
+        interventions.append(Lesion(parse_units(a.lesion, width=width), value=lesion_value))
+    interventions += [parse_clamp(c, width=width) for c in a.clamp]
     data = _data(a.data, "train")
     stim = Stimulus.from_dataset(data, label=labels, n=a.trials, seed=a.seed,
                                  noise=PixelSwap(levels, mode=a.mode), force=a.force)
@@ -204,8 +221,12 @@ def cmd_sweep(a: argparse.Namespace) -> int:
     grid, const = parse_grid(a.grid), parse_constants(a.set)
     if a.epochs is not None:
         const["epochs"] = a.epochs
+    if a.scheduler:
+        from neurogen.sweep import check_scheduler
+
+        check_scheduler(a.scheduler, name="--scheduler")
     ds = sweep_task(a.task, grid, out, constants=const, client=a.scheduler, retries=a.retries,
-                    n_workers=a.workers, progress=_progress(a))
+                    n_workers=a.workers, progress=_progress(a), force=a.force)
     print(ds.drop_vars(["error"]).to_dataframe().to_string())
     for e in json.loads(ds.attrs["errors"]):
         print(f"FAILED {e['config']}: {e['error']}")
@@ -228,9 +249,18 @@ def cmd_replicate(a: argparse.Namespace) -> int:
 
 
 def cmd_export(a: argparse.Namespace) -> int:
-    from neurogen.nwb import export
+    from neurogen.nwb import PYNAPPLE_FILES, export
 
-    out = _check_out_dir(a.out) if a.to == "pynapple-npz" else _check_out(a.out, [a.recording])
+    if a.to == "pynapple-npz":  # written as a whole: a new folder, or a previous export replaced
+        from neurogen._files import check_output_dir
+
+        try:
+            out = check_output_dir(a.out, replaceable=PYNAPPLE_FILES)
+        except (OSError, ValueError) as err:
+            raise Misuse(f"--out {a.out}: {getattr(err, 'strerror', None) or err}"
+                         if not isinstance(err, FileExistsError) else err.strerror) from None
+    else:
+        out = _check_out(a.out, [a.recording])
     try:
         path = export(a.recording, a.to, out)
     except ImportError as err:  # the 'nwb' extra is missing: say which to install

@@ -99,6 +99,23 @@ def _labels(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def _int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """argparse type: an int in [low, high]; the message names the option (argparse adds it)."""
+    def parse(text: str) -> int:
+        value = int(text)  # a ValueError: argparse says "invalid int value: 'four'"
+        if value < low or (high is not None and value > high):
+            bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+            msg = f"must be an int {bound}, got {value}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+_SEED = _int(0, 2**63 - 1)
+
+
 def _value(text: str) -> Any:
     for kind in (int, float):
         try:
@@ -162,13 +179,34 @@ def noise_levels(values: Sequence[str], force: bool = False) -> list[float]:
         if step <= 0:
             msg = f"--noise step must be > 0, got {step:g}"
             raise ValueError(msg)
-        n = max(0, math.floor((b - a) / step + 0.5)) + 1
-        if len(out) + n > MAX_NOISE_LEVELS and (not force or 64 * (len(out) + n) > available_memory()):
-            msg = (f"--noise {v} makes {n:,} noise levels, more than the limit of {MAX_NOISE_LEVELS:,}; "
+        if b < a:
+            msg = (f"--noise {v}: the range is reversed (start {a:g} > stop {b:g}); give start <= stop, "
+                   f"e.g. {b:g}:{a:g}:{step:g}")
+            raise ValueError(msg)
+        if step < _NOISE_RESOLUTION:
+            msg = (f"--noise {v}: step {step:g} is finer than the {_NOISE_RESOLUTION:g} resolution of noise "
+                   "levels; its levels would repeat. Use a step of at least 1e-10")
+            raise ValueError(msg)
+        span = (b - a) / step  # finite: step >= 1e-10 and |b - a| is a finite number
+        n = math.floor(span + 0.5) + 1 if math.isfinite(span) and span < 1e18 else None
+        if n is None or (len(out) + n > MAX_NOISE_LEVELS and (not force or 64 * (len(out) + n) > available_memory())):
+            count = f"{n:,}" if n is not None else "more than 10^18"
+            msg = (f"--noise {v} makes {count} noise levels, more than the limit of {MAX_NOISE_LEVELS:,}; "
                    "use a coarser step" + ("" if force else ", or --force if you mean it"))
             raise ValueError(msg)
         out.extend(round(a + k * step, 10) for k in range(n) if a + k * step <= b + step / 2)
+    seen: set[float] = set()
+    for level in out:
+        if level in seen:
+            msg = (f"--noise gives the level {level:g} more than once ({' '.join(values)}); give each noise "
+                   "level once (use --trials or repeats for more trials per level)")
+            raise ValueError(msg)
+        seen.add(level)
     return out
+
+
+#: Noise levels are rounded to 10 decimals: a finer step would repeat levels.
+_NOISE_RESOLUTION = 1e-10
 
 
 def _number(flag: str, text: str) -> float:
@@ -215,16 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
                 ["neurogen train --epochs 100 --out vae.pt",
                  "neurogen train --latent 10 --epochs 5 --limit 2000 --out small.pt",
                  "neurogen train --epochs 100 --out vae.pt --resume   # after an interruption"])
-    t.add_argument("--epochs", type=int, required=True, help="training epochs (the paper: 100)")
+    t.add_argument("--epochs", type=_int(1), required=True, help="training epochs (the paper: 100)")
     t.add_argument("--out", required=True, metavar="FILE", help="the trained network's checkpoint (.pt)")
-    t.add_argument("--latent", type=int, default=100, help="latent units Nz")
-    t.add_argument("--hidden", type=int, default=1024, help="hidden units of encoder and decoder")
-    t.add_argument("--batch-size", type=int, default=100, help="images per gradient step")
+    t.add_argument("--latent", type=_int(1), default=100, help="latent units Nz")
+    t.add_argument("--hidden", type=_int(1), default=1024, help="hidden units of encoder and decoder")
+    t.add_argument("--batch-size", type=_int(1), default=100, help="images per gradient step")
     t.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
-    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the batch order")
-    t.add_argument("--limit", type=int, help="train on this many images only (for quick tries)")
+    t.add_argument("--seed", type=_SEED, default=0, help="seed of the initial weights and the batch order")
+    t.add_argument("--limit", type=_int(1), help="train on this many images only (for quick tries)")
     t.add_argument("--checkpoints", metavar="DIR", help="checkpoint folder (default: OUT-checkpoints)")
-    t.add_argument("--keep", type=int, nargs="*", metavar="EPOCH", help="epochs whose checkpoints are kept")
+    t.add_argument("--keep", type=_int(1), nargs="*", metavar="EPOCH", help="epochs whose checkpoints are kept")
     t.add_argument("--resume", action="store_true",
                    help="continue from --checkpoints; refused if the settings differ from the checkpoint's")
     t.add_argument("--force", action="store_true", help="with --resume: start over if the settings differ")
@@ -240,17 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default' (the shipped subject)")
     r.add_argument("--label", type=_labels, nargs="+", action="extend", metavar="L",
                    help="digit labels, e.g. --label 6 or --label 1 7 or --label 1,7 (default: all ten)")
-    r.add_argument("--trials", type=int, default=300, help="source images per label")
+    r.add_argument("--trials", type=_int(1), default=300, help="source images per label")
     r.add_argument("--noise", action="append", metavar="P",
                    help="pixel-swap fraction p, or start:stop:step (stop included); repeatable (default: 0.2)")
     r.add_argument("--mode", default="invert", choices=_Lazy(_modes), metavar="MODE",
                    help="how the selected pixels are swapped: %(choices)s")
-    r.add_argument("--steps", type=int, default=80, help="inference steps T")
-    r.add_argument("--every", type=int, default=1, help="record every k-th step (and the last)")
+    r.add_argument("--steps", type=_int(0), default=80, help="inference steps T")
+    r.add_argument("--every", type=_int(1), default=1, help="record every k-th step (and the last)")
     r.add_argument("--with-data", action="store_true", help="also record the images x(t)")
     r.add_argument("--complevel", type=int, default=1, choices=range(10), metavar="0-9",
                    help="zlib compression level (0: none)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the image choice and the noise")
+    r.add_argument("--seed", type=_SEED, default=0, help="seed of the image choice and the noise")
     r.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
     r.add_argument("--force", action="store_true", help="lift the documented size limits (trials, steps, noise levels)")
     r.add_argument("--lesion", metavar="UNITS",
@@ -291,12 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, metavar="DIR", help="folder of the per-task result files and sweep.nc")
     w.add_argument("--task", default="train_elbo", choices=_Lazy(_tasks), metavar="TASK",
                    help="the task run for each configuration: %(choices)s")
-    w.add_argument("--epochs", type=int, help="training epochs (train_elbo)")
+    w.add_argument("--epochs", type=_int(1), help="training epochs (train_elbo)")
     w.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="a constant passed to every task, e.g. --set n_train=10000")
     w.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address (default: a local cluster)")
-    w.add_argument("--workers", type=int, help="local cluster workers (default: one per CPU)")
-    w.add_argument("--retries", type=int, default=2, help="reruns of a task whose worker died")
+    w.add_argument("--workers", type=_int(1), help="local cluster workers (default: one per CPU)")
+    w.add_argument("--retries", type=_int(0), default=2, help="reruns of a task whose worker died")
+    w.add_argument("--force", action="store_true", help="lift the documented limit on tasks per sweep")
     common(w, device=False)
 
     rp = command("replicate", "--out DIR [options]", "run every study and write DIR/index.html",

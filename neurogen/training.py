@@ -37,8 +37,8 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from neurogen._checkpoint import CheckpointError, check_state_dict, load_payload, tensors_sha256
-from neurogen._checks import check_int, check_number, check_seed, check_unit_interval
-from neurogen._files import atomic_path
+from neurogen._checks import check_int, check_number, check_seed, check_unit_interval, load_json
+from neurogen._files import atomic_path, check_terminated
 from neurogen._version import __version__
 from neurogen.data import Digits
 from neurogen.device import resolve_device
@@ -164,18 +164,26 @@ def _read_state(last: Path, network: Network, settings: dict[str, Any]) -> dict[
             if state["format"] != _STATE_FORMAT:
                 msg = f"{last}: not a neurogen training checkpoint (format {state['format']!r})."
                 raise CheckpointError(msg)
-            if tensors_sha256({"network": state["network"], "optimizer": state["optimizer"]}) != state.get(
-                    "tensors_sha256"):
+            try:
+                digest = tensors_sha256({"network": state["network"], "optimizer": state["optimizer"]})
+            except ValueError as err:
+                msg = f"{last}: not a neurogen training checkpoint ({err})."
+                raise CheckpointError(msg) from None
+            if digest != state.get("tensors_sha256"):
                 msg = f"{last}: its tensors do not match their stored sha256 (changed or damaged)."
                 raise CheckpointError(msg)
-        stored = json.loads(state["settings"]) if "settings" in state else None
+        stored = load_json(state["settings"], "its settings") if "settings" in state else None
+        if stored is not None and not isinstance(stored, dict):
+            msg = "its settings are not a JSON object"
+            raise ValueError(msg)
     except CheckpointError as err:
         text = str(err).removeprefix(f"{last}: ")
         msg = f"{last}: cannot resume from this checkpoint: {text}"
         raise CheckpointError(msg) from err
     except (TypeError, ValueError) as err:
-        msg = f"{last}: cannot resume from this checkpoint: its settings are not valid JSON ({err})."
-        raise CheckpointError(msg) from err
+        text = str(err) if str(err).startswith("its settings") else f"its settings are not valid JSON ({err})"
+        msg = f"{last}: cannot resume from this checkpoint: {text}."
+        raise CheckpointError(msg) from None
     if stored is not None:
         diff = _differences(stored, settings)
         if diff:
@@ -310,7 +318,10 @@ def train(
         try:
             network.load_state_dict(state["network"])
             opt.load_state_dict(state["optimizer"])
-            rows = json.loads(state["log"])
+            rows = load_json(state["log"], "its log")
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                msg = "its log is not a JSON list of epochs"
+                raise ValueError(msg)
             start = int(state["epoch"])
         except (RuntimeError, ValueError, KeyError, TypeError) as err:
             msg = f"{last}: cannot resume from this checkpoint: {err}"
@@ -339,6 +350,7 @@ def train(
             network.train()
             total = torch.zeros((), device=dev, dtype=torch.float64)
             for i in range(0, n, batch_size):
+                check_terminated()  # a SIGTERM whose exception Python swallowed stops here
                 x = x_all[perm[i : i + batch_size]]
                 kl, rec = network.loss_terms(x, generator=g)
                 elbo_sum = (kl + rec).sum()

@@ -126,9 +126,11 @@ def _assert_misuse(capsys, argv: list[str], match: str) -> list[str]:
     ("argv", "match", "usage"),
     [
         (["train", *TINY, "--out", "x.pt"], "the following arguments are required: --epochs", True),
-        (["train", "--epochs", "1", "--latent", "-1", "--out", "x.pt"], "'n_latent' must be >= 1: -1", False),
+        (["train", "--epochs", "1", "--latent", "-1", "--out", "x.pt"], "argument --latent: must be an int >= 1, got -1",
+         True),
         (["train", "--epochs", "1", "--latent", "four", "--out", "x.pt"], "invalid int value: 'four'", True),
-        (["train", "--epochs", "0", *TINY, "--data", "IDX", "--out", "x.pt"], "'epochs' must be", False),
+        (["train", "--epochs", "0", *TINY, "--data", "IDX", "--out", "x.pt"], "argument --epochs: must be an int >= 1",
+         True),
         (["fly"], "invalid choice: 'fly'", True),
         ([], "the following arguments are required: COMMAND", True),
         (["train", "--epochs", "1", "--out", "x.pt", "--bogus"], "unrecognized arguments: --bogus", True),
@@ -185,7 +187,8 @@ def test_keep_out_of_range_exit_2(capsys, idx_dir, tmp_path):
 
 
 def test_subprocess_bad_latent_exit_2(idx_dir, tmp_path):
-    """`python -m neurogen.cli train --latent -1 ...` as a real process: status 2, no traceback."""
+    """`python -m neurogen.cli train --latent -1 ...` as a real process: status 2, no traceback, the
+    usage line and one line naming the option."""
     proc = subprocess.run(
         [sys.executable, "-m", "neurogen.cli", "train", "--latent", "-1", "--epochs", "1",
          "--data", str(idx_dir), "--out", str(tmp_path / "n.pt")],
@@ -193,7 +196,7 @@ def test_subprocess_bad_latent_exit_2(idx_dir, tmp_path):
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines() == ["neurogen train: error: 'n_latent' must be >= 1: -1"]
+    assert proc.stderr.strip().splitlines()[1:] == ["neurogen train: error: argument --latent: must be an int >= 1, got -1"]
     assert proc.stdout == ""
     assert not (tmp_path / "n.pt").exists()
 
