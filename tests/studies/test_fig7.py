@@ -24,7 +24,7 @@ def test_fig7_tiny_grid_and_reference(run_tiny):
     assert np.isfinite(ds["reference_elbo"]).all() and np.isfinite(ds["reference_log_likelihood"]).all()
     # the IS bound (k > 1) is at least as tight as the ELBO, up to Monte-Carlo noise
     assert (ds["reference_log_likelihood"] >= ds["reference_elbo"] - 2.0).all()
-    assert len(result.claims) == 2
+    assert len(result.claims) == 3  # the 1-nat plateau on the grid and at full training; the seed-spread plateau
 
 
 def _fake(bound, ref):
@@ -43,3 +43,16 @@ def test_fig7_plateau_rule():
     assert ref.verdict == FAILS and "still improving" in ref.measured
     nan = [np.nan] * 5
     assert fig7.claims(_fake(nan, nan))[0].verdict == UNMEASURED
+
+
+def test_fig7_seed_spread_plateau():
+    """Nz* = smallest Nz within the seeds' range of the best test ELBO; 7 <= Nz* <= 28 and not the largest."""
+    def ds(elbo, spread):
+        return xr.Dataset({"reference_elbo": ("reference_n_latent", elbo), "spread_elbo": ("spread_seed", spread)},
+                          coords={"reference_n_latent": [2, 5, 8, 14, 20, 100], "spread_seed": [0, 1, 2]})
+    star, spread = fig7.seed_plateau(ds([-150, -117, -108, -101.0, -100.3, -100.0], [-100.0, -100.2, -100.5]))
+    assert (star, spread) == (20, 0.5)
+    (claim,) = fig7._spread_claim(ds([-150, -117, -108, -100.6, -100.3, -100.0], [-100.0, -100.2, -100.7]))
+    assert claim.verdict == HOLDS and "Nz* = 14" in claim.measured
+    (claim,) = fig7._spread_claim(ds([-150, -117, -108, -103, -102, -100.0], [-100.0, -100.1, -100.2]))
+    assert claim.verdict == FAILS and "Nz* = 100" in claim.measured

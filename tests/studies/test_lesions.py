@@ -10,7 +10,7 @@ from neurogen import analysis as na
 from neurogen.studies import context, lesions
 from neurogen.studies._common import save_data
 from neurogen.studies._measure import distance_curves
-from neurogen.studies.claims import FAILS, HOLDS, VERDICTS
+from neurogen.studies.claims import FAILS, HOLDS, UNMEASURED, VERDICTS
 
 SIZES = lesions.SIZES["tiny"]
 
@@ -67,7 +67,7 @@ def test_lesioning_every_unit_freezes_the_state(ds):
     if bool(ds["active"].all()):
         curve = ds["mean"].sel(condition="active")
         np.testing.assert_allclose(curve.values, curve.isel(time=[0]).values.repeat(curve.sizes["time"], 1), rtol=1e-5)
-        assert not ds["dip_dip"].sel(condition="active").any()
+        assert not lesions.vae_summary(ds)["active"]["n_dip"]
     else:
         pytest.skip("some units inactive")
 
@@ -77,25 +77,37 @@ def test_claims_follow_the_data(ds, tmp_path):
     rows = lesions.claims(ds)
     assert len(rows) == 3 + len(SIZES.hopfield.fractions)
     assert all(r.study == "lesions" and r.verdict in VERDICTS for r in rows)
-    n_dip = ds["dip_dip"].astype(bool).sum("label")
-    expected = HOLDS if int(n_dip.sel(condition="active")) < int(n_dip.sel(condition="none")) else FAILS
+    summary = lesions.vae_summary(ds)
+    none, act = summary["none"]["n_dip"], summary["active"]["n_dip"]
+    expected = UNMEASURED if none == 0 else (HOLDS if act == 0 else FAILS)
     assert rows[0].verdict == expected
     saved = xr.load_dataset(save_data(ds, tmp_path, "lesions"))
     assert lesions.claims(saved) == rows
     assert lesions.plot(saved).axes
 
 
+def _set_curves(d: xr.Dataset, condition: str, dip: bool) -> None:
+    """Every trial of ``condition``: a clear dip that settles, or a clear rise; per-trial offsets only."""
+    t = d["time"].values
+    curve = np.where(t == 0, 10.0, 6.0 + 0.3 * t) if dip else 10.0 + t
+    rng = np.random.default_rng(len(condition))
+    n = d.sizes["dip_trial"]
+    d["distance"].loc[{"condition": condition}] = curve[None, :] + 0.01 * rng.standard_normal((n, 1))
+
+
 def test_claim_rules_flip(ds):
-    """Doctored data flips the verdicts: the rules are computed, not written down."""
+    """Doctored trials flip the verdicts: the rules are computed from the trials, not written down."""
     d = ds.copy(deep=True)
-    d["dip_dip"].loc[{"condition": "none"}] = True
-    d["dip_dip"].loc[{"condition": "active"}] = False
-    d["dip_dip"].loc[{"condition": "inactive"}] = True
-    d["dip_depth"].loc[{"condition": "inactive"}] = d["dip_depth"].sel(condition="none")
+    _set_curves(d, "none", True)
+    _set_curves(d, "active", False)
+    d["distance"].loc[{"condition": "inactive"}] = d["distance"].sel(condition="none")
+    for k in ("memory", "concept", "abstract"):
+        d[f"min_{k}"].loc[{"condition": "inactive"}] = d[f"min_{k}"].sel(condition="none")
     for i in range(SIZES.n_random):
-        d["dip_dip"].loc[{"condition": f"random {i}"}] = True
+        _set_curves(d, f"random {i}", True)
     rows = lesions.claims(d)
-    assert rows[0].verdict == HOLDS and rows[2].verdict == HOLDS
-    d["dip_dip"].loc[{"condition": "active"}] = True
+    assert rows[0].verdict == HOLDS and rows[1].verdict == HOLDS and rows[2].verdict == HOLDS
+    _set_curves(d, "active", True)
+    _set_curves(d, "inactive", False)
     rows = lesions.claims(d)
-    assert rows[0].verdict == FAILS and rows[2].verdict == FAILS
+    assert rows[0].verdict == FAILS and rows[1].verdict == FAILS and rows[2].verdict == FAILS
