@@ -33,7 +33,7 @@ from typing import Literal
 import attrs
 import numpy as np
 
-from neurogen._checks import available_memory, check_int, check_int_array, check_unit_interval
+from neurogen._checks import available_memory, check_int, check_int_array, check_unit_interval, load_json
 from neurogen._files import NotRegularFile, atomic_path, open_regular, sha256_file
 
 __all__ = ["Digits", "load_mnist", "MAX_IDX_ITEMS", "MNIST_SHA256", "DataError"]
@@ -292,7 +292,8 @@ def _load_embedded(split: str) -> Digits:
     if not cached.exists() or not record.exists():  # no cache, or one from before the hashes
         _build_cache(cached, record)
     try:
-        info = json.loads(record.read_text())
+        with open_regular(record, "hash record") as fh:  # small JSON: never a FIFO or /dev/zero
+            info = load_json(fh.read(2**20), "the hash record")
         expected = info["arrays"]
         if info.get("source_sha256") != MNIST_SHA256:
             msg = f"made from {info.get('source_sha256')!r}, not {MNIST_SHA256}"
@@ -301,6 +302,7 @@ def _load_embedded(split: str) -> Digits:
         msg = f"{record}: the cache's hash record is unreadable ({err}); delete it and {cached.name} to rebuild the cache."
         raise DataError(msg) from err
     try:
+        open_regular(cached, "cache").close()
         with np.load(cached, allow_pickle=False) as z:
             x, y = z[f"{split}_x"], z[f"{split}_y"]
     except Exception as err:  # a damaged cache: say so and how to recover
