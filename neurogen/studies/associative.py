@@ -259,6 +259,22 @@ def summary(sub: xr.Dataset) -> dict[str, Any]:
             "boundaries": ", ".join(f"{float(b):.3g}" for b in st["boundary"].values) or "none"}
 
 
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+
+
+def _headroom(ax: Any, top: float = 0.2) -> None:
+    """Extend the y range by ``top`` of its span, so the stage numerals at the top clear every marker."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + top * (hi - lo))
+
+
+def _numerals(ax: Any, xs: Any, numerals: Any) -> None:
+    for x, num in zip(xs, numerals):
+        ax.text(x, 0.975, str(num), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=11,
+                fontweight="bold")
+
+
 def _plot_subject(axes: Any, kind: str, sub: xr.Dataset) -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -271,29 +287,26 @@ def _plot_subject(axes: Any, kind: str, sub: xr.Dataset) -> None:
     ax_t.axvline(res["t_min"], color="C3", ls=":", lw=0.8)
     what = f"noisy '{int(sub['digit'])}'s" if "digit" in sub.data_vars else "noisy memories"
     ax_t.set_title(f"(a) {_TITLES[kind]}\n{what}, p = {float(sub['p_trajectory']):g}, "
-                   f"{int(sub['trials_trajectory'])} trials; {res['outcome'].replace('_', ' ')}", fontsize=9)
+                   f"{int(sub['trials_trajectory'])} trials; {res['outcome'].replace('_', ' ')}", fontsize=10)
     ax_t.set_xlabel("inference step t")
     ax_t.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_t.set_ylabel(rf"$\|{s}(t) - \xi\|_2$")
-    ax_t.legend(fontsize=8)
     st = res["stages"]
     for lvl in na.LEVELS:
         ax_p.errorbar(st["noise"], st["mean"].sel(level=lvl), yerr=st["sem"].sel(level=lvl), fmt="o-", ms=3,
                       color=_COLORS[lvl], label=lvl)
+    _headroom(ax_p)
     bounds = [float(b) for b in st["boundary"].values]
     runs = [str(st["numeral"].values[0])] + [na.NUMERALS.get(str(v), str(v)) for v in st["after"].values]
     edges = [0.0, *bounds, 1.0]
-    for k, num in enumerate(runs[: len(edges) - 1]):
-        ax_p.text((edges[k] + edges[k + 1]) / 2, 0.97, num, transform=ax_p.get_xaxis_transform(), ha="center",
-                  va="top", fontsize=10)
+    _numerals(ax_p, [(edges[k] + edges[k + 1]) / 2 for k in range(len(edges) - 1)], runs[: len(edges) - 1])
     for b in bounds:
         ax_p.axvline(b, color="gray", ls="--", lw=0.8)
     ax_p.set_title(f"(b) {_TITLES[kind]}\nstages {res['present']} (boundaries p = {res['boundaries']}), "
-                   f"{int(st['n'].max())} trials per p", fontsize=9)
+                   f"{int(st['n'].max())} trials per p", fontsize=10)
     ax_p.set_xlabel("noise fraction p")
     ax_p.set_ylabel(rf"$\min_t \|{s}(t) - \xi\|_2$")
     ax_p.set_xlim(-0.05, 1.05)
-    ax_p.legend(fontsize=8, loc="lower right")
 
 
 def _plot_beta(axes: Any, data: xr.Dataset) -> None:
@@ -308,33 +321,40 @@ def _plot_beta(axes: Any, data: xr.Dataset) -> None:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
-        for v, num in zip(x, ds["numeral"].values):
-            ax.text(v, 0.97, str(num), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=9)
+        _headroom(ax)
+        _numerals(ax, x, ds["numeral"].values)
         twin = ax.twinx()
-        twin.plot(x, ds["own_memory"], color="k", ls="--", lw=0.9, label="own memory retrieved")
-        twin.plot(x, ds["same_label"], color="gray", ls=":", lw=0.9, label="same-label pattern")
+        twin.plot(x, ds["own_memory"], color="k", ls="--", lw=1.1, label="own memory retrieved")
+        twin.plot(x, ds["same_label"], color="gray", ls=":", lw=1.3, label="same-label pattern")
         twin.set_ylim(-0.02, 1.25)
-        twin.set_ylabel("fraction of trials", fontsize=8)
-        twin.legend(fontsize=7, loc="center right")
+        twin.set_ylabel("fraction of trials (black, grey)")
+        twin.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         ax.set_title(f"{tag} {_TITLES['modern_vae']} ({int(data['n_patterns'])} memories, T = {int(data['steps'])})\n"
-                     f"start: {ds['start_description'].values}; {int(data['trials'])} trials", fontsize=9)
+                     f"start: {ds['start_description'].values}; {int(data['trials'])} trials", fontsize=10)
         ax.set_xlabel(r"$\beta \cdot \langle\|\xi\|^2\rangle$")
         ax.set_ylabel(r"$\|\xi(T) - \xi_{\mathrm{level}}\|_2$")
-        ax.legend(fontsize=8, loc="lower left")
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """One row per subject: (a) distances over time and (b) the noise sweep; the β sweep for ``modern_vae``."""
+    """One row per subject: (a) distances over time and (b) the noise sweep; the β sweep for ``modern_vae``.
+
+    One legend above the figure names the three levels; the stage numerals sit in headroom above the data.
+    """
     import matplotlib.pyplot as plt
 
     kinds = kinds_of(ds)
-    fig, axes = plt.subplots(len(kinds), 2, figsize=(13, 4.4 * len(kinds)), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(len(kinds), 2, figsize=(FIG_WIDTH, 4.0 * len(kinds) + 0.8), squeeze=False,
+                             layout="constrained")
     for row, kind in zip(axes, kinds):
         if kind == "modern_vae":
             _plot_beta(row, part(ds, kind))
         else:
             _plot_subject(row, kind, part(ds, kind))
-    fig.suptitle("associative memories beside the VAE: same stimuli, same instruments", fontsize=11)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    what = {"memory": r"the memory $\xi^{(i)}$", "concept": r"the concept $\bar{\xi}$",
+            "abstract": r"the abstract concept $\bar{\xi}_{\mathrm{all}}$"}
+    fig.legend(handles, [f"distance to {what.get(n, n)}" for n in names], loc="outside upper center", ncol=3,
+               title="associative memories beside the VAE: same stimuli, same instruments", title_fontsize=12)
     return fig
 
 

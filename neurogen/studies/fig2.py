@@ -63,28 +63,52 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+
+
+def _outcomes_title(lab: int, by_seed: dict[int, str]) -> str:
+    """The title of label ``lab``'s panel: which seed has which outcome, one line per outcome."""
+    groups: dict[str, list[int]] = {}
+    for seed, outcome in by_seed.items():
+        groups.setdefault(outcome.replace("_", " "), []).append(seed)
+    lines = [f"{o} (seed{'s' if len(ss) > 1 else ''} {', '.join(map(str, ss))})" for o, ss in groups.items()]
+    return f"'{lab}': " + "\n".join(lines)
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """Ten panels (one per label) sharing the y axis; one mean ± SEM curve per seed."""
+    """Ten panels (one per label, 4 × 3) sharing both axes; one mean ± SEM curve per seed. Each
+    panel's title says which seed has which outcome; the twelfth slot holds the legend."""
     import matplotlib.pyplot as plt
 
     labels = [int(v) for v in ds.label.values]
-    fig, axes = plt.subplots(2, 5, figsize=(14, 5.6), sharex=True, sharey=True, layout="constrained")
-    for ax, lab in zip(axes.ravel(), labels):
-        outcomes = []
-        for k, seed in enumerate(ds.seed.values):
+    seeds = [int(s) for s in ds.seed.values]
+    ncol = 3
+    nrow = -(-(len(labels) + 1) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(FIG_WIDTH, 2.45 * nrow + 0.5), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    flat = axes.ravel()
+    for ax, lab in zip(flat, labels):
+        for k, seed in enumerate(seeds):
             m = ds["mean"].sel(label=lab, seed=seed)
             s = ds["sem"].sel(label=lab, seed=seed)
-            ax.plot(m.time, m, color=f"C{k}", lw=1, label=f"seed {int(seed)}")
+            ax.plot(m.time, m, color=f"C{k}", lw=1.2, label=f"seed {seed}")
             ax.fill_between(m.time, m - s, m + s, alpha=0.25, color=f"C{k}")
-            outcomes.append(str(ds["dip_outcome"].sel(label=lab, seed=seed).values).replace("_", " "))
-        ax.set_title(f"'{lab}': " + "; ".join(sorted(set(outcomes))), fontsize=8)
+        by_seed = {seed: str(ds["dip_outcome"].sel(label=lab, seed=seed).values) for seed in seeds}
+        ax.set_title(_outcomes_title(lab, by_seed), fontsize=10)
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$\|z(t) - \bar{\xi}_{\mathrm{num}}\|_2$")
-    for ax in axes[-1]:
-        ax.set_xlabel("inference step t")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"distance to the concept, p = {ds.attrs['p']} ({ds.attrs['mode']}), "
-                 f"{int(ds['n'].max())} trials per label and seed")
+    for k, ax in enumerate(flat):
+        if k >= len(labels):
+            ax.set_axis_off()
+        if k + ncol >= len(labels) and k < len(labels):
+            ax.set_xlabel("inference step t")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    handles, names = flat[0].get_legend_handles_labels()
+    flat[len(labels)].legend(handles, [f"{n}: mean ± SEM" for n in names], loc="center", title="subjects (Nz = "
+                             f"{int(ds['subject_n_latent'].values[0]) if 'subject_n_latent' in ds else '?'})")
+    fig.suptitle(f"Fig. 2: distance to the concept, p = {ds.attrs['p']} ({ds.attrs['mode']}), "
+                 f"{int(ds['n'].max())} trials per label and seed", fontsize=12)
     return fig
 
 

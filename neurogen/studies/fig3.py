@@ -134,57 +134,78 @@ def _describe(criterion: str, threshold: float) -> str:
     return _CRITERION_TEXT.get(criterion, criterion).format(t=threshold, p=100 * threshold)
 
 
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+#: Short names of the active-unit criteria for panel (d)'s axis.
+_CRITERION_SHORT = {"relative_variance": "variance\n> 1 % of max", "variance": "variance\n> 0.01",
+                    "kl": "KL > 0.01\nnats", "concept_amplitude": "concept\namplitude"}
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """One row per seed: (a) concepts, (b) cumulative contribution ratio, (c) cosines, (d) active units."""
+    """One row per seed: (a) concepts, (b) cumulative contribution ratio, (c) cosines, (d) active units.
+
+    The rows share their colour scales, so (a) and (c) have one colour bar each for every seed.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     seeds = [int(s) for s in ds.seed.values]
-    fig, axes = plt.subplots(len(seeds), 4, figsize=(19, 3.6 * len(seeds)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1.6, 1, 1, 1]}, layout="constrained")
+    fig, axes = plt.subplots(len(seeds), 4, figsize=(FIG_WIDTH, 2.9 * len(seeds) + 0.9), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.7, 1, 1, 1.05]}, layout="constrained")
     criteria = [str(c) for c in ds.criterion.values]
-    for row, seed in zip(axes, seeds):
+    lim = float(np.abs(ds["concept"]).max()) or 1.0
+    n_units = int(ds.attrs["n_units"])
+    im_a = im_c = None
+    for r, (row, seed) in enumerate(zip(axes, seeds)):
         d = ds.sel(seed=seed)
         c = d["concept"].transpose("label", "unit")
         labels = [int(v) for v in c.label.values]
-        lim = float(np.abs(c).max()) or 1.0
-        im = row[0].imshow(c.values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        im_a = row[0].imshow(c.values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
         row[0].set_yticks(range(len(labels)), [str(v) for v in labels])
         row[0].xaxis.set_major_locator(MaxNLocator(integer=True))
-        row[0].set_xlabel("latent unit u")
-        row[0].set_ylabel("label")
-        row[0].set_title(rf"seed {seed}: (a) concepts $\bar{{\xi}}_{{\mathrm{{num}}}}$", fontsize=9)
-        fig.colorbar(im, ax=row[0])
+        row[0].set_ylabel(f"seed {seed}\nlabel")
         n_show = min(30, d.sizes["component"])
         cum = d["cumulative"].isel(component=slice(0, n_show))
         k = {str(n): int(v) for n, v in zip(d.component_criterion.values, d["n_components"].values)}
         row[1].plot(cum.component, cum, "o-", ms=3)
         row[1].axhline(0.7, ls=":", color="gray")
         row[1].axvline(k["cumulative_0.7"], ls=":", color="C3")
-        row[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        row[1].xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         row[1].set_ylim(0, 1.02)
-        row[1].set_xlabel("principal component")
-        row[1].set_ylabel("cumulative contribution ratio")
-        row[1].set_title(f"(b) 70 %: {k['cumulative_0.7']} components; 99 %: {k['cumulative_0.99']}", fontsize=9)
+        row[1].set_ylabel("cumulative ratio")
+        row[1].text(0.97, 0.05, f"70 %: {k['cumulative_0.7']} PCs\n99 %: {k['cumulative_0.99']} PCs",
+                    transform=row[1].transAxes, ha="right", va="bottom", fontsize=10,
+                    bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
         cos = d["cosine_similarity"]
-        im = row[2].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
+        im_c = row[2].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
         row[2].set_xticks(range(len(labels)), [str(v) for v in labels])
         row[2].set_yticks(range(len(labels)), [str(v) for v in labels])
-        row[2].set_xlabel("label")
         row[2].set_ylabel("label")
-        row[2].set_title(f"(c) cosine similarity; mean |off-diagonal| = {float(d['off_diagonal_abs_mean']):.2f}",
-                         fontsize=9)
-        fig.colorbar(im, ax=row[2])
+        mean_off = rf"mean $|C_{{ij}}|$ = {float(d['off_diagonal_abs_mean']):.2f}"
         counts = d["active_units"].values
         bars = row[3].barh(range(len(criteria)), counts, color="C0")
-        row[3].bar_label(bars, fontsize=8, padding=2)
+        row[3].bar_label(bars, fontsize=10, padding=2)
         row[3].axvline(PAPER_ACTIVE, ls="--", color="C3", label=f"paper: {PAPER_ACTIVE}")
-        row[3].set_yticks(range(len(criteria)), [c.replace("_", " ") for c in criteria], fontsize=8)
-        row[3].xaxis.set_major_locator(MaxNLocator(integer=True))
-        row[3].set_xlim(0, max(int(ds.attrs["n_units"]), PAPER_ACTIVE + 2))
-        row[3].set_xlabel(f"active units of {int(ds.attrs['n_units'])}")
-        row[3].set_title("(d) active units by criterion", fontsize=9)
-        row[3].legend(fontsize=7)
+        row[3].set_yticks(range(len(criteria)), [_CRITERION_SHORT.get(c, c.replace("_", " ")) for c in criteria])
+        row[3].xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+        row[3].set_xlim(0, max(n_units, PAPER_ACTIVE + 2))
+        row[3].legend(loc="center right")
+        if r == 0:
+            titles = (r"(a) concepts $\bar{\xi}_{\mathrm{num}}$ over latent units", "(b) PCA of the memories",
+                      f"(c) cosine similarity\n{mean_off}", "(d) active units by criterion")
+            for ax, title in zip(row, titles):
+                ax.set_title(title, fontsize=11)
+        else:
+            row[2].set_title(mean_off, fontsize=10)
+        if r == len(seeds) - 1:
+            row[0].set_xlabel("latent unit u")
+            row[1].set_xlabel("principal component")
+            row[2].set_xlabel("label")
+            row[3].set_xlabel(f"active units of {n_units}")
+    fig.colorbar(im_a, ax=axes[:, 0].tolist(), location="bottom", shrink=0.8, aspect=40,
+                 label=r"concept activity $\bar{\xi}_{\mathrm{num},u}$ (every seed)")
+    fig.colorbar(im_c, ax=axes[:, 2].tolist(), location="bottom", shrink=0.95, aspect=20,
+                 label="cosine similarity (every seed)")
     return fig
 
 

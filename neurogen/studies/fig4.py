@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
@@ -75,39 +76,100 @@ def stage_text(st: xr.Dataset) -> tuple[str, bool]:
     return f"{str(st['sequence'].values)}, boundaries at p = {bounds}", ok
 
 
-def plot_stages(ax: Any, st: xr.Dataset, label: int, title: str) -> None:
-    """Fig. 4's dots and bars for one stages result, stage regions labelled with their numerals."""
-    colors = {"memory": "C2", "concept": "C1", "abstract": "C0"}
-    names = {"memory": rf"memory $\xi^{{(i)}}_{{{label}}}$", "concept": rf"concept $\bar{{\xi}}_{{{label}}}$",
-             "abstract": r"abstract $\bar{\xi}_{\mathrm{all}}$"}
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+_COLORS = {"memory": "C2", "concept": "C1", "abstract": "C0"}
+
+
+def _level_names(label: int) -> dict[str, str]:
+    return {"memory": rf"memory $\xi^{{(i)}}_{{{label}}}$", "concept": rf"concept $\bar{{\xi}}_{{{label}}}$",
+            "abstract": r"abstract $\bar{\xi}_{\mathrm{all}}$"}
+
+
+def _curves(ax: Any, st: xr.Dataset, label: int) -> None:
+    names = _level_names(label)
     for level in na.LEVELS:
         m, s = st["mean"].sel(level=level), st["sem"].sel(level=level)
-        ax.errorbar(m.noise, m, yerr=s, fmt="o-", ms=3, color=colors[level], label=names[level])
+        ax.errorbar(m.noise, m, yerr=s, fmt="o-", ms=3.5, lw=1.3, capsize=2, color=_COLORS[level], label=names[level])
+    for b in st["boundary"].values:
+        ax.axvline(float(b), color="gray", ls="--", lw=0.8)
+
+
+def zoom_window(st: xr.Dataset) -> tuple[float, float, str] | None:
+    """The p range of stage II with one noise step either side, or the steps around the first boundary."""
+    noise = st["noise"].values.astype(float)
+    step = float(np.min(np.diff(noise))) if noise.size > 1 else 0.05
+    two = noise[st["numeral"].values == "II"]
+    if two.size:
+        return float(two.min() - step), float(two.max() + step), "stage II"
+    bounds = [float(b) for b in st["boundary"].values]
+    if bounds:
+        return bounds[0] - 1.5 * step, bounds[0] + 1.5 * step, f"no stage II; around p = {bounds[0]:.3g}"
+    return None
+
+
+def plot_stages(ax: Any, st: xr.Dataset, label: int, title: str) -> None:
+    """Fig. 4's dots and bars for one stages result, stage regions labelled with their numerals.
+
+    The y range gets 18 % headroom, so the numerals (at the top) sit clear of the markers.
+    """
+    _curves(ax, st, label)
     bounds = [float(b) for b in st["boundary"].values]
     edges = [0.0, *bounds, 1.0]
-    for b in bounds:
-        ax.axvline(b, color="gray", ls="--", lw=0.8)
+    lo = float((st["mean"] - st["sem"]).min())
+    hi = float((st["mean"] + st["sem"]).max())
+    span = hi - lo or 1.0
+    ax.set_ylim(lo - 0.05 * span, hi + 0.22 * span)
     runs = [str(st["numeral"].values[0])] + [na.NUMERALS.get(str(v), str(v)) for v in st["after"].values]
-    for k, num in enumerate(runs):
+    for k, num in enumerate(runs[: len(edges) - 1]):
         ax.text((edges[k] + edges[k + 1]) / 2, 0.97, num, transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=11)
+                ha="center", va="top", fontsize=12, fontweight="bold")
     ax.set_xlabel("noise fraction p")
     ax.set_ylabel(r"$\min_t \|z(t) - \xi\|_2$")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title, fontsize=10)
+
+
+def _zoom(ax: Any, top: Any, st: xr.Dataset, label: int) -> None:
+    """Stage II magnified (where the three curves come close), its window boxed on the panel above."""
+    from matplotlib.patches import Rectangle
+
+    window = zoom_window(st)
+    if window is None:
+        ax.text(0.5, 0.5, "no stage boundary: nothing to magnify", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    x0, x1, what = window
+    noise = st["noise"].values.astype(float)
+    x0, x1 = max(x0, float(noise.min()) - 0.01), min(x1, float(noise.max()) + 0.01)
+    _curves(ax, st, label)
+    inside = st.sel(noise=slice(x0 - 1e-9, x1 + 1e-9))
+    lo = float((inside["mean"] - inside["sem"]).min())
+    hi = float((inside["mean"] + inside["sem"]).max())
+    pad = 0.08 * ((hi - lo) or 1.0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("noise fraction p")
+    ax.set_title(f"{what}, magnified (grey box above)", fontsize=10)
+    top.add_patch(Rectangle((x0, lo - pad), x1 - x0, hi - lo + 2 * pad, fill=False, ec="0.4", lw=1, ls="-"))
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """One panel per seed."""
+    """One column per seed: the noise sweep (top) and stage II magnified (bottom); one legend for all."""
     import matplotlib.pyplot as plt
 
     seeds = [int(s) for s in ds.seed.values]
-    fig, axes = plt.subplots(1, len(seeds), figsize=(5.5 * len(seeds), 4.2), squeeze=False, sharey=True,
-                             layout="constrained")
-    for ax, seed in zip(axes[0], seeds):
+    label = int(ds.attrs["label"])
+    fig, axes = plt.subplots(2, len(seeds), figsize=(FIG_WIDTH, 7.4), squeeze=False, layout="constrained",
+                             height_ratios=[1.25, 1])
+    for k, seed in enumerate(seeds):
         st = stages_of(ds, seed)
-        plot_stages(ax, st, int(ds.attrs["label"]),
-                    f"seed {seed}, pixel swap: {ds.attrs['mode']} ({int(st['n'].max())} trials per p)")
+        plot_stages(axes[0, k], st, label, f"seed {seed}: {str(st['sequence'].values)} "
+                                           f"({int(st['n'].max())} trials per p)")
+        _zoom(axes[1, k], axes[0, k], st, label)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside upper center", ncol=3,
+               title=rf"$\min_t \|z(t) - \xi\|_2$ to each level, mean ± SEM over trials "
+                     f"(pixel swap: {ds.attrs['mode']}; dashed lines: stage boundaries)")
     return fig
 
 

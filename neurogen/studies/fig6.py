@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import BySize, Context, shipped_latents, subject_coords
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies._measure import distance_curves
 from neurogen.studies.claims import Claim, verdict
@@ -57,7 +57,8 @@ SIZES = BySize(tiny=Sizes(n_latent=(2, 10), trials=8, steps=6),
 def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     """Per Nz: the distance-to-concept band of ``label``, its dip outcome and the concepts' cosines."""
     parts = []
-    for nz in sizes.n_latent:
+    nzs, missing = shipped_latents(ctx, sizes.n_latent, sizes.seed)
+    for nz in nzs:
         sub = ctx.subject(n_latent=nz, seed=sizes.seed)
         band = distance_curves(sub, [sizes.label], sizes.trials, sizes.p, sizes.mode, sizes.steps, per_trial=True)
         dip = dips(band["distance"], by=None)
@@ -74,8 +75,12 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     out["off_diagonal_abs_mean"].attrs.update(long_name="mean |off-diagonal cosine| between concepts",
                                               units="1")
     out.attrs.update({"label": sizes.label, "p": sizes.p, "mode": sizes.mode, "steps": sizes.steps,
-                      "training": ctx.profile.training()})
+                      "training": ctx.profile.training(), "not_shipped": ", ".join(map(str, missing)) or "none"})
     return out
+
+
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
 
 
 def plot(ds: xr.Dataset) -> Any:
@@ -85,7 +90,7 @@ def plot(ds: xr.Dataset) -> Any:
 
     nzs = [int(v) for v in ds.n_latent.values]
     k = len(nzs)
-    fig, axes = plt.subplots(2, k, figsize=(3.2 * k, 6.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(2, k, figsize=(FIG_WIDTH, 6.6), squeeze=False, layout="constrained")
     label = int(ds.attrs["label"])
     im = None
     for i, nz in enumerate(nzs):
@@ -96,22 +101,23 @@ def plot(ds: xr.Dataset) -> Any:
         ax.fill_between(m.time, m - s, m + s, alpha=0.3, color="C0")
         ax.axvline(float(d["dip_t_min"]), color="C3", lw=0.8, ls=":")
         outcome = str(d["dip_outcome"].values).replace("_", " ")
-        ax.set_title(f"({_PANELS[i]}) $N_z = {nz}$: {outcome}", fontsize=9)
+        ax.set_title(f"({_PANELS[i]}) $N_z = {nz}$:\n{outcome}", fontsize=10)
         ax.set_xlabel("inference step t")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         cos = d["cosine"]
         labels = [int(v) for v in cos.label.values]
         im = axes[1, i].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
-        axes[1, i].set_xticks(range(len(labels)), labels, fontsize=7)
-        axes[1, i].set_yticks(range(len(labels)), labels, fontsize=7)
-        axes[1, i].set_title(f"({_PANELS[k + i]}) mean $|C_{{ij}}|$ = {float(d['off_diagonal_abs_mean']):.2f}",
-                             fontsize=9)
+        step = 1 if k <= 4 else 3  # every label's tick fits up to four panels; then 0, 3, 6, 9
+        axes[1, i].set_xticks(range(0, len(labels), step), labels[::step])
+        axes[1, i].set_yticks(range(0, len(labels), step), labels[::step])
+        axes[1, i].set_title(f"({_PANELS[k + i]}) $N_z = {nz}$:\nmean $|C_{{ij}}|$ = "
+                             f"{float(d['off_diagonal_abs_mean']):.2f}", fontsize=10)
         axes[1, i].set_xlabel("label")
     axes[0, 0].set_ylabel(rf"$\|z(t) - \bar{{\xi}}_{{{label}}}\|_2$")
     axes[1, 0].set_ylabel("label")
     fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8, label="cosine similarity")
-    fig.suptitle(f"latent size: '{label}' at p = {ds.attrs['p']} ({ds.attrs['mode']}), "
-                 f"{int(ds['n'].max())} trials; {ds.attrs['training']}", fontsize=10)
+    fig.suptitle(f"Fig. 6: latent size; '{label}' at p = {ds.attrs['p']} ({ds.attrs['mode']}), "
+                 f"{int(ds['n'].max())} trials; {ds.attrs['training']}", fontsize=11)
     return fig
 
 
@@ -135,6 +141,8 @@ def claims(ds: xr.Dataset) -> list[Claim]:
     onset_ok = None if len(nzs) < 3 else (onset is not None and onset != nzs[0] and 6 <= onset <= 8)
     seeds = sorted({int(s) for s in ds["subject_seed"].values})
     subjects = f"Nz = {', '.join(map(str, nzs))} at seed {', '.join(map(str, seeds))}; {ds.attrs['training']}"
+    if ds.attrs.get("not_shipped", "none") != "none":
+        subjects += f"; not shipped yet: Nz = {ds.attrs['not_shipped']}"
     offs = [float(ds["off_diagonal_abs_mean"].sel(n_latent=nz)) for nz in nzs]
     nz_da = xr.DataArray(nzs, dims="n_latent")
     rho = float(na.rank_correlation(nz_da, nz_da.copy(data=offs), "n_latent")["rho"])

@@ -136,41 +136,48 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """One row per seed: (a) class probabilities of every x(T), (b) distance to the concept in both conditions."""
+    """One row per seed: (a) class probabilities of every x(T), (b) distance to the concept in both
+    conditions; one colour bar for every (a), the legends beside (b)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     seeds = [int(s) for s in ds.seed.values]
     label = int(ds.attrs["label"])
-    fig, axes = plt.subplots(len(seeds), 2, figsize=(13, 3.6 * len(seeds)), squeeze=False, sharey="col",
-                             gridspec_kw={"width_ratios": [1.6, 1]}, layout="constrained")
+    fig, axes = plt.subplots(len(seeds), 2, figsize=(FIG_WIDTH, 2.8 * len(seeds) + 1.0), squeeze=False,
+                             sharey="col", gridspec_kw={"width_ratios": [1.35, 1]}, layout="constrained")
     im = None
-    for (ax_a, ax_b), seed in zip(axes, seeds):
+    for r, ((ax_a, ax_b), seed) in enumerate(zip(axes, seeds)):
         d = ds.sel(seed=seed)
         proba = d["probability"].transpose("class", "trial")
         im = ax_a.imshow(proba.values, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         ax_a.set_yticks(range(proba.sizes["class"]))
         ax_a.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax_a.set_xlabel("trial")
-        ax_a.set_ylabel("class")
-        ax_a.set_title(f"seed {seed}: (a) classifier on x(T = {int(ds.attrs['steps'])}): "
-                       f"{int(d['n_source'])} of {int(d['n_all'])} classified '{label}'", fontsize=9)
+        ax_a.set_ylabel(f"seed {seed}\nclass")
+        ax_a.set_title(f"(a) seed {seed}: {int(d['n_source'])} of {int(d['n_all'])} final states "
+                       f"x(T = {int(ds.attrs['steps'])}) classified '{label}'", fontsize=10)
         for cond, color, name in (("all", "gray", "all trials"), ("source", "C3", f"ended as '{label}'")):
             if int(d[f"n_{cond}"]) == 0:
                 continue
             m, s = d[f"mean_{cond}"], d[f"sem_{cond}"].fillna(0)
             outcome = str(d[f"outcome_{cond}"].values).replace("_", " ")
-            ax_b.plot(m.time, m, color=color, label=f"{name} ({int(d[f'n_{cond}'])}): {outcome}")
+            ax_b.plot(m.time, m, color=color, label=f"{name} ({int(d[f'n_{cond}'])}):\n{outcome}")
             ax_b.fill_between(m.time, m - s, m + s, color=color, alpha=0.25)
         ax_b.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax_b.set_xlabel("inference step t")
         ax_b.set_ylabel(rf"$\|z(t) - \bar{{\xi}}_{{{label}}}\|_2$")
-        ax_b.set_title(f"(b) distance to the concept of '{label}'", fontsize=9)
-        ax_b.legend(fontsize=7)
-    fig.colorbar(im, ax=axes[:, 0], label="probability")
-    fig.suptitle(f"p = {ds.attrs['p']} ({ds.attrs['mode']}); classifier test accuracy "
-                 f"{float(ds.attrs['classifier_test_accuracy']):.4f}", fontsize=9)
+        ax_b.set_title(f"(b) seed {seed}: distance to the concept of '{label}'", fontsize=10)
+        ax_b.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, title="mean ± SEM")
+        if r == len(seeds) - 1:
+            ax_a.set_xlabel("trial")
+            ax_b.set_xlabel("inference step t")
+    fig.colorbar(im, ax=axes[:, 0].tolist(), location="bottom", shrink=0.6, aspect=40,
+                 label="classifier probability (every seed)")
+    fig.suptitle(f"Fig. B.2: p = {ds.attrs['p']} ({ds.attrs['mode']}); classifier test accuracy "
+                 f"{float(ds.attrs['classifier_test_accuracy']):.4f}", fontsize=12)
     return fig
 
 

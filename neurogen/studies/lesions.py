@@ -258,35 +258,61 @@ def hopfield_summary(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------------------------- figure
 
 
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+FIG_WIDTH = 12.2
+_STAGE_NAMES = {"I": "stage I (memory)", "II": "stage II (concept)", "III": "stage III (abstract)"}
+
+
 def _stage_panel(ax: Any, rows: dict[str, list[str]], noise: np.ndarray, title: str) -> None:
     for y, (name, numerals) in enumerate(rows.items()):
         for x, num in zip(noise, numerals):
-            ax.scatter(x, y, color=_STAGE_COLORS[num], s=28, marker="s")
-    for num, color in _STAGE_COLORS.items():
-        ax.scatter([], [], color=color, marker="s", label=f"stage {num}")
-    ax.set_yticks(range(len(rows)), list(rows), fontsize=7)
-    ax.invert_yaxis()
+            ax.scatter(x, y, color=_STAGE_COLORS[num], s=30, marker="s")
+    ax.set_yticks(range(len(rows)), ["no lesion" if n == "none" else n for n in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first condition on top
     ax.set_xlabel("noise fraction p")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower right", ncol=3)
+    ax.set_title(title, fontsize=10)
+
+
+def _legend_below(ax: Any, ncol: int = 2) -> None:
+    """The panel's legend under its x label, off the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False)
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """(a, b) the VAE: distance to concept over time and stages per lesion; (c, d) the Hopfield subject."""
-    import matplotlib.pyplot as plt
+    """(a, b) the VAE: distance to concept over time and stages per lesion; (c, d) the Hopfield subject.
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), layout="constrained")
+    Legends sit off the data: (a) and (c) under their axes, the stage colours of (b) and (d) above
+    the figure. "no lesion" is a wide pale band under the "inactive" lesion's dashed line, so both
+    show where they coincide.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    fig, axes = plt.subplots(2, 2, figsize=(FIG_WIDTH, 10.0), layout="constrained")
     vs = vae_summary(ds)
+    style = {"none": {"color": "k", "lw": 5, "alpha": 0.3, "zorder": 2, "ls": "-"},
+             "active": {"color": "C3", "lw": 1.8, "zorder": 3, "ls": "-"},
+             "inactive": {"color": "C2", "lw": 1.6, "zorder": 4, "ls": (0, (4, 2))}}
+    randoms = [str(c) for c in ds.condition.values if str(c).startswith("random")]
     for cond in ds.condition.values:
+        cond = str(cond)
         m = ds["mean"].sel(condition=cond).mean("label")
-        random = str(cond).startswith("random")
-        axes[0, 0].plot(m.time, m, color="gray" if random else None, lw=0.8 if random else 1.6,
-                        ls="--" if random else "-", label=f"{cond} ({vs[str(cond)]['n_dip']} dips)")
+        if cond in randoms:
+            first = cond == randoms[0]
+            n_dips = [vs[c]["n_dip"] for c in randoms]
+            spread = f"{min(n_dips)}" if min(n_dips) == max(n_dips) else f"{min(n_dips)}–{max(n_dips)}"
+            label = (f"{len(randoms)} random sets of {vs[cond]['units']} units: dip in {spread} of "
+                     f"{vs[cond]['n_labels']}") if first else None
+            axes[0, 0].plot(m.time, m, color="gray", lw=0.8, ls="--", zorder=1, label=label)
+        else:
+            name = "no lesion" if cond == "none" else f"{cond} ({vs[cond]['units']} units)"
+            axes[0, 0].plot(m.time, m, label=f"{name}: dip in {vs[cond]['n_dip']} of {vs[cond]['n_labels']}",
+                            **style.get(cond, {}))
     axes[0, 0].set_xlabel("inference step t")
     axes[0, 0].set_ylabel(r"$\|z(t) - \bar{\xi}_{\mathrm{num}}\|_2$, mean over labels")
     axes[0, 0].set_title(f"(a) VAE, p = {ds.attrs['p']}: {int(ds['active'].sum())} active units of "
-                         f"{ds.sizes['unit']}", fontsize=9)
-    axes[0, 0].legend(fontsize=7)
+                         f"{ds.sizes['unit']}; labels whose curve dips", fontsize=10)
+    _legend_below(axes[0, 0])
     noise = np.unique(ds["noise"].values)
     _stage_panel(axes[0, 1], {k: v["numerals"] for k, v in vs.items()}, noise,
                  f"(b) VAE, Fig. 4 stages of '{ds.attrs['label']}' under each lesion")
@@ -295,16 +321,20 @@ def plot(ds: xr.Dataset) -> Any:
         conds = [c for c, v in hs.items() if v["fraction"] == f]
         curves = hop["mean"].sel(condition=conds)
         m = curves.mean("condition")
-        (line,) = axes[1, 0].plot(m.time, m, label="no lesion" if f == 0 else f"{f:g} silenced ({len(conds)} sets)")
+        (line,) = axes[1, 0].plot(m.time, m, lw=1.6,
+                                  label="no lesion" if f == 0 else f"{f:g} silenced (mean of {len(conds)} sets)")
         if len(conds) > 1:
             axes[1, 0].fill_between(m.time, curves.min("condition"), curves.max("condition"), alpha=0.25,
                                     color=line.get_color())
     axes[1, 0].set_xlabel("inference step t")
     axes[1, 0].set_ylabel(r"$\|s(t) - \bar{\xi}\|_2$")
-    axes[1, 0].set_title(f"(c) Hopfield, p = {float(hop['p_trajectory']):g} (band: range over sets)", fontsize=9)
-    axes[1, 0].legend(fontsize=7)
+    axes[1, 0].set_title(f"(c) Hopfield, p = {float(hop['p_trajectory']):g} (band: range over sets)", fontsize=10)
+    _legend_below(axes[1, 0])
     _stage_panel(axes[1, 1], {k: v["numerals"] for k, v in hs.items()}, np.unique(hop["noise"].values),
-                 "(d) Hopfield stages under each lesion")
+                 "(d) Hopfield, stages under each lesion")
+    handles = [Line2D([], [], color=c, marker="s", ls="", ms=8) for c in _STAGE_COLORS.values()]
+    fig.legend(handles, [_STAGE_NAMES[n] for n in _STAGE_COLORS], loc="outside upper right", ncol=3,
+               title="(b), (d): the level nearest the dynamics at each p")
     return fig
 
 

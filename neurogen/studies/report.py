@@ -40,7 +40,7 @@ from neurogen.studies import STUDIES, StudyResult, run_study
 from neurogen.studies._common import context, get_profile, save_json
 from neurogen.studies.claims import UNMEASURED, Claim
 
-__all__ = ["replicate", "render_html", "safe_href", "typed_command", "redact", "Claim", "FIGURE_WIDTH_IN",
+__all__ = ["replicate", "render_html", "safe_href", "typed_command", "redact", "Claim", "PAGE_WIDTH_IN",
            "PAGE_WIDTH_PX"]
 
 
@@ -52,11 +52,11 @@ def _versions() -> dict[str, str]:
             "xarray": xr.__version__, "torch": torch.__version__, "netCDF4": netCDF4.__version__}
 
 
-#: Page width of the report in CSS pixels (``body{max-width}``); figures are drawn for it
-#: (:data:`FIGURE_WIDTH_IN` at the 96 px per inch of a browser) with fonts of at least 9 pt there.
+#: Page width of the report in CSS pixels (``body{max-width}``). Studies draw their figures for it
+#: (about :data:`PAGE_WIDTH_IN` wide, with fonts of at least 9 pt as shown; tests/studies/test_figure_sizes.py).
 PAGE_WIDTH_PX = 1200
-#: The width, in inches, at which a figure shows at its own size on the page (1200 px / 96 px per inch).
-FIGURE_WIDTH_IN = PAGE_WIDTH_PX / 96
+#: The page width in inches at a browser's 96 px per inch: a figure this wide shows at its own size.
+PAGE_WIDTH_IN = PAGE_WIDTH_PX / 96
 
 _SAFE_SCHEMES = ("http", "https")
 # what a browser ignores inside a URL before reading its scheme (WHATWG URL: C0 controls, space, tab, newline)
