@@ -30,7 +30,7 @@ from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
 
 __all__ = ["Profile", "PROFILES", "BySize", "TrialSizes", "get_profile", "Context", "context", "context_for",
-           "subject_context", "development_checkpoints", "save_figure", "save_data", "save_json"]
+           "subject_context", "development_checkpoints", "save_figure", "save_data", "save_json", "shipped_latents"]
 
 
 @attrs.frozen
@@ -143,6 +143,20 @@ class Context:
     def subject(self, n_latent: int | None = None, seed: int | None = None) -> Context:
         """The context of another subject of this profile (see :func:`subject_context`)."""
         return subject_context(self, n_latent, seed)
+
+
+def shipped_latents(ctx: Context, n_latent: tuple[int, ...], seed: int = 0) -> tuple[list[int], list[int]]:
+    """The latent sizes of ``n_latent`` that this profile can study, and those it cannot.
+
+    A profile that trains its subjects (``tiny``, ``paper``) has them all; one that uses the shipped
+    zoo (``quick``) has the shipped ones only (a subject still in training is reported as missing).
+    """
+    if ctx.profile.subject != "default":
+        return list(n_latent), []
+    from neurogen.network import zoo
+
+    have = {(e.n_latent, e.seed) for e in zoo()}
+    return ([nz for nz in n_latent if (nz, seed) in have], [nz for nz in n_latent if (nz, seed) not in have])
 
 
 def _keep(p: Profile) -> list[int]:
