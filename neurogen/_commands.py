@@ -241,8 +241,9 @@ def cmd_replicate(a: argparse.Namespace) -> int:
 
     page = replicate(profile=a.profile, out=out, device=a.device, studies=a.studies, quiet=a.quiet)
     print(f"report: {page}")
-    failed = {n: s["error"] for n, s in json.loads((out / "results.json").read_text())["studies"].items()
-              if "error" in s}
+    results = Path(page).parent / "results.json"  # replicate writes it next to the page
+    studies = json.loads(results.read_text())["studies"] if results.is_file() else {}
+    failed = {n: s["error"] for n, s in studies.items() if "error" in s}
     for name, err in failed.items():
         print(f"FAILED {name}: {err}", file=sys.stderr)
     return 1 if failed else 0
