@@ -84,18 +84,25 @@ FIG_WIDTH = 12.2
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """Top row: distance to the concept per Nz (a–e); bottom row: the concepts' cosine matrices (f–j)."""
+    """Distance to the concept per Nz (a, b, ...), then the concepts' cosine matrices (one per Nz).
+
+    Up to five Nz share one row each (the paper's layout); more are wrapped into two rows of each,
+    so every panel stays about 3 inches wide on the report's page.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     nzs = [int(v) for v in ds.n_latent.values]
     k = len(nzs)
-    fig, axes = plt.subplots(2, k, figsize=(FIG_WIDTH, 6.6), squeeze=False, layout="constrained")
+    ncol = k if k <= 5 else -(-k // 2)
+    rows = -(-k // ncol)
+    fig, axes = plt.subplots(2 * rows, ncol, figsize=(FIG_WIDTH, 3.1 * 2 * rows + 0.3), squeeze=False,
+                             layout="constrained")
     label = int(ds.attrs["label"])
     im = None
     for i, nz in enumerate(nzs):
         d = ds.sel(n_latent=nz)
-        ax = axes[0, i]
+        ax, ax_c = axes[i // ncol, i % ncol], axes[rows + i // ncol, i % ncol]
         m, s = d["mean"], d["sem"]
         ax.plot(m.time, m, color="C0")
         ax.fill_between(m.time, m - s, m + s, alpha=0.3, color="C0")
@@ -104,18 +111,22 @@ def plot(ds: xr.Dataset) -> Any:
         ax.set_title(f"({_PANELS[i]}) $N_z = {nz}$:\n{outcome}", fontsize=10)
         ax.set_xlabel("inference step t")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        if i % ncol == 0:
+            ax.set_ylabel(rf"$\|z(t) - \bar{{\xi}}_{{{label}}}\|_2$")
+            ax_c.set_ylabel("label")
         cos = d["cosine"]
         labels = [int(v) for v in cos.label.values]
-        im = axes[1, i].imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
-        step = 1 if k <= 4 else 3  # every label's tick fits up to four panels; then 0, 3, 6, 9
-        axes[1, i].set_xticks(range(0, len(labels), step), labels[::step])
-        axes[1, i].set_yticks(range(0, len(labels), step), labels[::step])
-        axes[1, i].set_title(f"({_PANELS[k + i]}) $N_z = {nz}$:\nmean $|C_{{ij}}|$ = "
-                             f"{float(d['off_diagonal_abs_mean']):.2f}", fontsize=10)
-        axes[1, i].set_xlabel("label")
-    axes[0, 0].set_ylabel(rf"$\|z(t) - \bar{{\xi}}_{{{label}}}\|_2$")
-    axes[1, 0].set_ylabel("label")
-    fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8, label="cosine similarity")
+        im = ax_c.imshow(cos.values, cmap="RdBu_r", vmin=-1, vmax=1)
+        step = 1 if ncol <= 4 else 3  # every label's tick fits up to four panels a row; then 0, 3, 6, 9
+        ax_c.set_xticks(range(0, len(labels), step), labels[::step])
+        ax_c.set_yticks(range(0, len(labels), step), labels[::step])
+        ax_c.set_title(f"({_PANELS[(k + i) % len(_PANELS)]}) $N_z = {nz}$:\nmean $|C_{{ij}}|$ = "
+                       f"{float(d['off_diagonal_abs_mean']):.2f}", fontsize=10)
+        ax_c.set_xlabel("label")
+    for j in range(k, rows * ncol):
+        axes[j // ncol, j % ncol].set_axis_off()
+        axes[rows + j // ncol, j % ncol].set_axis_off()
+    fig.colorbar(im, ax=axes[rows:].ravel().tolist(), shrink=0.6, label="cosine similarity")
     fig.suptitle(f"Fig. 6: latent size; '{label}' at p = {ds.attrs['p']} ({ds.attrs['mode']}), "
                  f"{int(ds['n'].max())} trials; {ds.attrs['training']}", fontsize=11)
     return fig
