@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import xarray as xr
 
-from neurogen.studies import (associative, concept_formation, fig1, fig2, fig3, fig4, fig6, fig7, figA1,
+from neurogen.studies import (associative, attractors, concept_formation, fig1, fig2, fig3, fig4, fig6, fig7, figA1,
                               figB2, geometry, global_to_fine, lesions, readings)
 from neurogen._netcdf import describe_variables
 from neurogen.studies._measure import progress
@@ -40,7 +40,7 @@ __all__ = ["STUDIES", "StudyResult", "run_study", "replot", "recompute_claims", 
 #: Study name → module, in report order.
 STUDIES: dict[str, ModuleType] = {m.NAME: m for m in (
     fig1, fig2, fig3, fig4, figA1, figB2, readings, lesions, concept_formation, associative, global_to_fine, fig6, fig7,
-    geometry,
+    geometry, attractors,
 )}
 
 
@@ -97,8 +97,23 @@ def run_study(name: str, profile: str | Profile = "quick", out: str | os.PathLik
 
 
 def load_result(path: str | os.PathLike) -> xr.Dataset:
-    """A study's saved ``NAME.nc``, loaded into memory, with its name in ``attrs["study"]``."""
-    ds = xr.load_dataset(path, engine="netcdf4")
+    """A study's saved ``NAME.nc``, loaded into memory, with its name in ``attrs["study"]``.
+
+    The file's storage is checked first (:func:`neurogen._netcdf.check_storage`: no external
+    storage, links or virtual datasets); a file that is missing or not netCDF is one ``ValueError``.
+    """
+    from neurogen._netcdf import RecordingError, check_storage
+
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: no such study file."
+        raise ValueError(msg)
+    try:
+        check_storage(path, kind="study file")
+        ds = xr.load_dataset(path, engine="netcdf4")
+    except (OSError, RecordingError) as err:
+        msg = f"{path}: not a readable study file ({err})."
+        raise ValueError(msg) from None
     if "study" not in ds.attrs:
         msg = f"{path}: not a neurogen study file (no 'study' attribute)."
         raise ValueError(msg)

@@ -205,3 +205,23 @@ def test_non_finite_values_in_a_file_are_refused_when_read(saved, tmp_path):
         Recording.load(path, lazy=False)
     with Recording.load(path) as rec, pytest.raises(RecordingError, match=r"'latent' holds NaN or inf"):
         _ = rec.latent.values
+
+
+def test_study_file_with_external_storage_is_refused(tmp_path):
+    """replot / load_result check a study file's storage before reading it (issue 28)."""
+    from neurogen.studies import load_result, replot
+    from neurogen.studies._common import save_data
+
+    ds = xr.Dataset({"mean": ("time", np.arange(3.0), {"long_name": "a curve", "units": "1"})},
+                    coords={"time": ("time", np.arange(3), {"long_name": "step", "units": "1"})},
+                    attrs={"study": "fig2"})
+    path = save_data(ds, tmp_path, "fig2")
+    load_result(path)  # a good file loads
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(3.0).tobytes())
+    rewrite(path, "mean", external=[(str(secret), 0, 24)])
+    for fn in (load_result, replot):
+        with pytest.raises(ValueError, match="external storage|not a readable study file"):
+            fn(path)
+    with pytest.raises(ValueError, match="no such study file"):
+        load_result(tmp_path / "missing.nc")
