@@ -3,6 +3,13 @@
 Protocol: ``trials`` noisy training images per label (pixel swap p = 0.2), T steps of repeated
 inference, ‖z(t) − ξ̄_label‖ averaged over trials; each label's curve is classified by
 :func:`neurogen.analysis.returns_to_concept`. Measured on every subject in ``seeds`` (Nz = 100).
+
+The paper's claim has two halves — trajectories "first rapidly approach the concept, and then move
+away from it" — and each is its own claim, counted per seed: the approach (d(0) − d_min beats
+z = 1.645 combined SEMs) and the move-away (d(T) − d_min beats them too). Until issue 23 one claim
+counted every outcome but ``no_approach``, so a label that approached and stayed passed as "then
+moves away"; that rule did not test the second half. The dataset keeps every trial's curve
+(``distance``), and the claims recompute the dips from it, so the report's bootstrap re-decides them.
 """
 
 from __future__ import annotations
