@@ -33,16 +33,36 @@ def test_every_tutorial_is_listed():
 
 @pytest.mark.parametrize("name", sorted(WRITES))
 def test_tutorial_runs(name, tmp_path):
-    """The tutorial exits 0 and writes its files."""
+    """The tutorial exits 0, writes its files and raises no warning from its own lines."""
     env = {**os.environ, "NEUROGEN_TUTORIAL_SIZE": "tiny", "NEUROGEN_TUTORIAL_OUT": str(tmp_path),
            "MPLBACKEND": "Agg"}
     proc = subprocess.run([sys.executable, str(TUTORIALS / name)], env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    own = re.findall(rf"{re.escape(name)}:\d+: \w*Warning.*", proc.stderr)
+    assert not own, f"{name} warns from its own code: {own}"
     for f in WRITES[name]:
         assert (tmp_path / f).stat().st_size > 0, f"{name} did not write {f}"
         assert re.search(rf"^wrote .*{re.escape(str(tmp_path / f))}", proc.stdout, re.M), \
             f"{name} does not say where it wrote {f}"
+
+
+def test_architecture_tutorial_prints_the_lesson_its_numbers_give(tmp_path):
+    """Tutorial 04's printed lesson follows from the numbers it printed before (issue 28)."""
+    env = {**os.environ, "NEUROGEN_TUTORIAL_SIZE": "tiny", "NEUROGEN_TUTORIAL_OUT": str(tmp_path), "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, str(TUTORIALS / "04_architecture.py")], env=env, capture_output=True,
+                         text=True, timeout=300).stdout
+    rows = re.findall(r"^Nz=(\d+): .*mean \|off-diagonal cos\| ([\d.]+), dip: (True|False)$", out, re.M)
+    lesson = next(line for line in out.splitlines() if line.startswith("lesson:"))
+    offs = [float(o) for _, o, _ in rows]
+    assert ("falls" if all(a > b for a, b in zip(offs, offs[1:])) else "does not fall steadily") in lesson
+    for nz, off, _ in rows:
+        assert f"Nz={nz}: {off}" in lesson
+    dips = [d == "True" for *_, d in rows]
+    if not any(dips):
+        assert "no Nz shows the dip" in lesson
+    elif all(dips):
+        assert "the dip is there at every Nz" in lesson
 
 
 @pytest.mark.parametrize("name", sorted(WRITES))
