@@ -8,6 +8,9 @@ bit-identically on CPU, keeps named epochs' checkpoints) and the ``TrainingLog``
 Resume is strict: ``last.pt`` records the run's settings (seed, batch size, epochs, schedule, the
 data's name, sha256, size and selection, the network config), and a resume that asks for other
 settings is refused with :class:`ResumeMismatch` naming the field (``force=True`` starts over).
+One change is allowed: a *finished* run resumed with a larger ``epochs`` and nothing else changed is
+extended; the added epochs take their learning rates from the schedule over the new total (for the
+paper's schedule, its last rate), so the result is not that of a fresh run of the new length.
 Training refuses non-finite data and stops with :class:`TrainingDiverged` when the ELBO or the
 weights stop being finite (``last.pt`` keeps the last good epoch).
 
@@ -140,10 +143,10 @@ def _settings(network: Network, data: Digits, epochs: int, batch_size: int, sche
             "data_selection_sha256": selection, "config": attrs.asdict(network.config)}
 
 
-def _differences(stored: dict[str, Any], asked: dict[str, Any]) -> list[str]:
+def _differences(stored: dict[str, Any], asked: dict[str, Any], ignore: tuple[str, ...] = ()) -> list[str]:
     out = []
     for key, value in asked.items():
-        if key not in stored:
+        if key not in stored or key in ignore:
             continue
         old = stored[key]
         if key == "data" and stored.get("data_sha256") and stored["data_sha256"] == asked["data_sha256"]:
@@ -185,7 +188,9 @@ def _read_state(last: Path, network: Network, settings: dict[str, Any]) -> dict[
         msg = f"{last}: cannot resume from this checkpoint: {text}."
         raise CheckpointError(msg) from None
     if stored is not None:
-        diff = _differences(stored, settings)
+        finished = isinstance(stored.get("epochs"), int) and state["epoch"] == stored["epochs"]
+        extends = finished and isinstance(settings["epochs"], int) and settings["epochs"] > stored["epochs"]
+        diff = _differences(stored, settings, ignore=("epochs",) if extends else ())
         if diff:
             msg = (f"{last}: cannot resume: this run's settings differ from the checkpoint's: "
                    f"{'; '.join(diff)}. Resume with the checkpoint's settings, or pass force=True "
@@ -249,7 +254,8 @@ def train(
     resume : bool
         Continue from ``checkpoint_dir/last.pt`` if it exists. Its settings (seed, batch size,
         epochs, schedule, data and selection, config) must be this call's, else
-        :class:`ResumeMismatch` names the field that differs.
+        :class:`ResumeMismatch` names the field that differs; a finished run may be extended
+        to a larger ``epochs`` (see the module docstring).
     force : bool
         With ``resume``: start over (with a warning) when ``last.pt`` cannot be continued, because
         its settings differ or it is damaged; it is overwritten after the first epoch.
