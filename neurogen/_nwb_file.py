@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import uuid
+import warnings
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,8 +25,8 @@ from neurogen._files import check_terminated
 from neurogen._version import __version__
 from neurogen.recording import Recording, RecordingError
 
-__all__ = ["EXTRA", "ITI_STEPS", "SIGNAL_DIM", "STEP_SECONDS", "as_dataset", "build_file", "layout",
-           "read_dataset", "read_hierarchy_dataset", "require", "timing"]
+__all__ = ["EXTRA", "ITI_STEPS", "METADATA", "MODULE", "NWBWarning", "SIGNAL_DIM", "STEP_SECONDS", "as_dataset",
+           "build_file", "check_metadata", "layout", "read_dataset", "read_hierarchy_dataset", "require", "timing"]
 
 #: Seconds per inference step in NWB files and pynapple objects.
 STEP_SECONDS = 1.0
@@ -50,6 +51,39 @@ _SIGNAL_DOC = {
 _TIME_DOC = (f"Time base: one inference step = {STEP_SECONDS:g} s. Trials are concatenated: trial k "
              f"starts at k*(T+1+{ITI_STEPS}) s, T the last recorded step; see the trials table.")
 _PUBLICATIONS = ["doi:10.1038/s41598-020-72593-4", "doi:10.48550/arXiv.1712.04195"]
+
+#: The processing module of the concept hierarchy (a name nwbinspector accepts); files of
+#: neurogen 0.2.0.dev and before call it ``concepts``, with a one-row table ``abstract``.
+MODULE = "misc"
+#: ``pynwb.NWBFile`` arguments :func:`neurogen.nwb.to_nwb` passes on (DANDI asks for the first few).
+METADATA = ("experimenter", "institution", "lab", "session_id", "keywords", "experiment_description",
+            "identifier", "session_start_time", "related_publications", "protocol", "stimulus_notes",
+            "data_collection", "pharmacology", "surgery", "virus", "slices", "subject",
+            "timestamps_reference_time", "file_create_date", "was_generated_by")
+#: What neurogen writes itself and reads back: not to be given.
+_RESERVED = {"notes": "it holds the recording's attrs as JSON, read back by from_nwb",
+             "source_script": "from_nwb recognises neurogen's files by it",
+             "source_script_file_name": "from_nwb recognises neurogen's files by it"}
+
+
+class NWBWarning(UserWarning):
+    """An NWB file neurogen writes that nwbinspector (and DANDI's validation) would flag."""
+
+
+def check_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The ``**nwbfile_kwargs`` of :func:`neurogen.nwb.to_nwb`: names of :data:`METADATA` only."""
+    for key in kwargs:
+        if key in _RESERVED:
+            msg = f"to_nwb() does not take {key!r}: neurogen writes it itself ({_RESERVED[key]})."
+            raise TypeError(msg)
+        if key not in METADATA:
+            msg = (f"to_nwb() got an unexpected keyword argument {key!r}; the NWBFile metadata it takes are "
+                   f"{', '.join(METADATA)}. Data containers (acquisition, processing, ...) are written by "
+                   "neurogen; add others to the file with pynwb afterwards.")
+            raise TypeError(msg)
+    if isinstance(kwargs.get("experimenter"), str):
+        kwargs = {**kwargs, "experimenter": [kwargs["experimenter"]]}
+    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 def require(module: str) -> ModuleType:
@@ -166,19 +200,23 @@ def _hierarchy_module(nwb: ModuleType, hierarchy: Any, n_units: int | None) -> A
         msg = (f"hierarchy should have the recording's {n_units} latent units, got {hds.sizes['unit']}; "
                "build it from the same subject.")
         raise ValueError(msg)
-    module = nwb.ProcessingModule(name="concepts", description=(
+    module = nwb.ProcessingModule(name=MODULE, description=(
         "neurogen ConceptHierarchy (paper eq. 8, 9, 12): memories xi(i), concepts (class means) and "
-        "the abstract concept, as patterns over the latent units (columns of acquisition/latent)"))
+        "the abstract concept, as patterns over the latent units (columns of acquisition/latent); "
+        "tables 'memories' and 'concepts' (its last row, is_abstract, is the abstract concept)"))
     mem = hds["memory"].transpose("sample", "unit")
-    module.add(_table("memory", "memories xi(i) = E_q[z | x(i)] of training images, eq. 9", {
+    module.add(_table("memories", "memories xi(i) = E_q[z | x(i)] of training images, eq. 9", {
         "sample": (hds["sample"].values, "index of the image in the training split"),
         "label": (hds["sample_label"].values, "class label of the image"),
         "pattern": (mem.values, "the memory pattern over latent units")}))
-    module.add(_table("concept", "concepts: class means of the memories, eq. 8", {
-        "label": (hds["label"].values, "class label"),
-        "pattern": (hds["concept"].transpose("label", "unit").values, "the concept pattern")}))
-    module.add(_table("abstract", "the abstract concept: mean of the concepts, eq. 12", {
-        "pattern": (hds["abstract"].values[None, :], "the abstract concept pattern")}))
+    concept = hds["concept"].transpose("label", "unit").values
+    n = concept.shape[0]
+    module.add(_table("concepts", "concepts: class means of the memories (eq. 8), then the abstract concept: "
+                                  "the mean of the concepts (eq. 12)", {
+        "label": (np.append(hds["label"].values, -1), "class label of the concept (-1: the abstract concept)"),
+        "is_abstract": (np.arange(n + 1) == n, "whether the row is the abstract concept"),
+        "pattern": (np.concatenate([concept, hds["abstract"].values[None, :].astype(concept.dtype)]),
+                    "the concept pattern over latent units")}))
     return module
 
 
@@ -192,35 +230,98 @@ def _session_start(attrs_: dict[str, Any]) -> datetime:
     return min(when if when.tzinfo else when.replace(tzinfo=timezone.utc), now)
 
 
-def _nwbfile(nwb: ModuleType, ds: xr.Dataset, session_description: str | None) -> Any:
+def _listed(values: np.ndarray, most: int = 10) -> str:
+    shown = [f"{v:g}" if isinstance(v, float) else str(v) for v in values[:most].tolist()]
+    return ", ".join(shown) + (f", … ({len(values)} in all)" if len(values) > most else "")
+
+
+def _sentences(ds: xr.Dataset, a: dict[str, Any]) -> dict[str, str]:
+    """Plain sentences for the NWB file's descriptions (the JSON attrs go to ``notes`` only)."""
+    subject, sha = str(a.get("subject", "a neurogen subject")), str(a.get("network_sha256", ""))
+    n_trials, steps = ds.sizes["trial"], ds["time"].values
+    labels = np.unique(ds["label"].values) if "label" in ds.coords else np.array([])
+    noise = np.unique(ds["noise"].values) if "noise" in ds.coords else np.array([])
+    modes = np.unique(ds["mode"].values.astype(str)) if "mode" in ds.coords else np.array(["invert"])
+    def who(digits: int) -> str:
+        about = [f"{a['n_latent']} latent units"] if "n_latent" in a else []
+        about += [f"network sha256 {sha[:digits]}"] if sha else []
+        return subject + (f" ({', '.join(about)})" if about else "")
+
+    what = (f"{n_trials} trials (digit labels {_listed(labels)}; pixel-swap noise p = {_listed(noise, 6)}, "
+            f"mode {_listed(modes)})")
+    when = f"{steps.size} time points, inference steps {int(steps[0])} to {int(steps[-1])}"
+    config = None
+    if "network_config" in a:
+        try:
+            config = load_json(str(a["network_config"]), "the network_config attribute")
+        except ValueError:  # not JSON, or nested too deep: left out of the sentence
+            config = None
+    arch = ""
+    if isinstance(config, dict):
+        arch = ", ".join(f"{k.replace('n_', '').replace('_', ' ')} {v}" for k, v in config.items()
+                         if isinstance(v, (int, float, str)))
+    seed = f"; stimulus seed {a['seed']}" if "seed" in a else ""
+    return {
+        "session": f"Repeated inference of the deep generative model {who(12)} from noisy digit images: {what}, "
+                   f"recorded at {when}.",
+        "stimulus": (f"x(0) is a clean digit image with a fraction p of its pixels swapped "
+                     f"({_listed(modes)}); p = {_listed(noise, 6)}{seed}."),
+        "protocol": (f"Recorded {', '.join(str(v) for v in ds.data_vars)} at {when} (one step = "
+                     f"{STEP_SECONDS:g} s in this file)."),
+        "subject": (f"An artificial subject studied like a brain: {who(64)}" + (f"; architecture: {arch}" if arch else "")
+                    + ". Species is NCBI 'synthetic construct'; sex 'O' (not applicable); age unknown."),
+    }
+
+
+def _nwbfile(nwb: ModuleType, ds: xr.Dataset, session_description: str | None, metadata: dict[str, Any]) -> Any:
     a = {str(k): _jsonable(v) for k, v in ds.attrs.items()}
     subject = str(a.get("subject", "unknown subject"))
     sha = str(a.get("network_sha256", ""))
-    stim = str(a.get("stimulus", "unknown stimulus"))
-    desc = session_description or (f"neurogen recording: repeated inference of {subject} on {stim}; "
-                                   f"{ds.sizes['trial']} trials, steps {int(ds['time'][-1])}")
+    text = _sentences(ds, a)
     sub = nwb.file.Subject(
         subject_id=f"{subject}-{sha[:12]}" if sha else subject,
         species="http://purl.obolibrary.org/obo/NCBITaxon_32630",  # NCBI Taxon: synthetic construct
-        sex="O", age="P0D/",
-        description=(f"An artificial subject studied like a brain: {subject} (network sha256 {sha or '?'}, "
-                     f"{a.get('n_latent', '?')} latent units; config {a.get('network_config', '?')}). "
-                     "Species is NCBI 'synthetic construct'; sex 'O' (not applicable); age unknown."))
-    return nwb.NWBFile(
-        session_description=desc, identifier=str(uuid.uuid4()), session_start_time=_session_start(a),
-        experiment_description=("Repeated inference in a deep generative model (neurogen): x(0) is a noisy "
-                                "image, z(t) = E_q[z|x(t)], x(t+1) = E_p[x|z(t)]. " + _TIME_DOC),
-        stimulus_notes=stim, protocol=str(a.get("probe", "")) or None, subject=sub,
-        notes=json.dumps(a), related_publications=_PUBLICATIONS,
-        source_script=f"neurogen {__version__}", source_script_file_name="neurogen",
-        keywords=["neurogen", "variational autoencoder", "repeated inference", "concept formation"])
+        sex="O", age="P0D/", description=text["subject"])
+    kwargs = {
+        "session_description": session_description or text["session"], "identifier": str(uuid.uuid4()),
+        "session_start_time": _session_start(a),
+        "experiment_description": ("Repeated inference in a deep generative model (neurogen): x(0) is a noisy "
+                                   "image, z(t) = E_q[z|x(t)], x(t+1) = E_p[x|z(t)]. " + _TIME_DOC),
+        "stimulus_notes": text["stimulus"], "protocol": text["protocol"], "subject": sub,
+        "related_publications": _PUBLICATIONS,
+        "keywords": ["neurogen", "variational autoencoder", "repeated inference", "concept formation"],
+        **metadata,
+        "notes": json.dumps(a), "source_script": f"neurogen {__version__}", "source_script_file_name": "neurogen",
+    }
+    return nwb.NWBFile(**kwargs)
 
 
-def build_file(nwb: ModuleType, ds: xr.Dataset, hierarchy: Any, session_description: str | None) -> Any:
+def _orientation(ds: xr.Dataset) -> None:
+    """Warn when a series would have fewer samples than features (nwbinspector: CRITICAL)."""
+    n = ds.sizes["trial"] * ds.sizes["time"]
+    for name in (s for s in SIGNAL_DIM if s in ds):
+        width = ds.sizes[SIGNAL_DIM[name]]
+        side = int(round(np.sqrt(width)))
+        if name == "data" and side * side == width and width > 1:
+            width, what = side, "image rows"
+        else:
+            what = f"{SIGNAL_DIM[name]}s"
+        if n < width:
+            need = -(-width // ds.sizes["time"])
+            msg = (f"acquisition/{name} has {n:,} samples (trials × time points) but {width:,} {what}: "
+                   "nwbinspector (which `dandi validate` runs) reports this as CRITICAL "
+                   "(check_data_orientation: time should be the longest axis); record at least "
+                   f"{need:,} trials at {ds.sizes['time']:,} time points for a file DANDI accepts.")
+            warnings.warn(msg, NWBWarning, stacklevel=4)
+
+
+def build_file(nwb: ModuleType, ds: xr.Dataset, hierarchy: Any, session_description: str | None,
+               metadata: dict[str, Any] | None = None) -> Any:
     """The ``pynwb.NWBFile`` of a recording's Dataset (see :mod:`neurogen.nwb` for the layout)."""
     sample_times, start, stop = layout(ds["time"].values, ds.sizes["trial"])
     concepts = None if hierarchy is None else _hierarchy_module(nwb, hierarchy, ds.sizes.get("unit"))
-    f = _nwbfile(nwb, ds, session_description)
+    _orientation(ds)
+    f = _nwbfile(nwb, ds, session_description, metadata or {})
     for name in (s for s in SIGNAL_DIM if s in ds):
         f.add_acquisition(_series(nwb, ds, name, sample_times.ravel()))
         dim = SIGNAL_DIM[name]
@@ -295,15 +396,25 @@ def read_dataset(f: Any, path: Path) -> xr.Dataset:
 
 
 def read_hierarchy_dataset(f: Any) -> xr.Dataset | None:
-    """The concept hierarchy Dataset of the ``concepts`` processing module, or None."""
-    if "concepts" not in f.processing:
+    """The concept hierarchy Dataset of the processing module :data:`MODULE`, or of a file of
+    neurogen 0.2.0.dev and before (module ``concepts``, tables ``memory``, ``concept``, ``abstract``), or None."""
+    if MODULE in f.processing and {"memories", "concepts"} <= set(f.processing[MODULE].data_interfaces):
+        mod = f.processing[MODULE]
+        mem, con = mod["memories"], mod["concepts"]
+        abstract = np.asarray(con["is_abstract"].data[:], dtype=bool)
+        patterns = np.asarray(con["pattern"].data[:])
+        concept, label, top = patterns[~abstract], np.asarray(con["label"].data[:])[~abstract], patterns[abstract][0]
+    elif "concepts" in f.processing:
+        mod = f.processing["concepts"]
+        mem, con = mod["memory"], mod["concept"]
+        concept, label = np.asarray(con["pattern"].data[:]), np.asarray(con["label"].data[:])
+        top = np.asarray(mod["abstract"]["pattern"].data[0])
+    else:
         return None
-    mod = f.processing["concepts"]
-    mem, con = mod["memory"], mod["concept"]
     return xr.Dataset(
         {"memory": (("sample", "unit"), np.asarray(mem["pattern"].data[:])),
-         "concept": (("label", "unit"), np.asarray(con["pattern"].data[:])),
-         "abstract": (("unit",), np.asarray(mod["abstract"]["pattern"].data[0]))},
+         "concept": (("label", "unit"), concept),
+         "abstract": (("unit",), top)},
         coords={"sample": np.asarray(mem["sample"].data[:]),
                 "sample_label": ("sample", np.asarray(mem["label"].data[:])),
-                "label": np.asarray(con["label"].data[:])})
+                "label": label})

@@ -3,13 +3,19 @@
 Sub-commands: ``train``, ``record``, ``concepts``, ``info``, ``study``, ``sweep``, ``replicate``, ``export``
 (``neurogen COMMAND --help`` shows each one's options, defaults and examples). Conventions:
 
-* misuse (an unknown flag, a bad value) prints the usage line and one error line, exit status 2;
-  so does bad input found by the library (a ``ValueError``/``TypeError``) and an ``--out`` that
-  cannot be written (checked before any work: an existing folder, a read-only place, an input
-  of the same command);
+* misuse, an option given wrongly (an unknown flag, a value that does not parse or is out of its
+  range, options that contradict each other, an input path that does not exist, an ``--out``
+  that cannot be written or whose folder does not exist), prints the usage line and one error
+  line naming the option, exit status 2; this is checked before any work;
+* a value the command's inputs refuse (a unit the subject lacks, more ``--trials`` than the data
+  holds, a grid over the size limit), and a bad input file, print one line naming the option or
+  the file, exit 2;
 * an OS error during the work (disk full, read-only) prints one line naming the path, exit 1;
 * Ctrl-C exits 130 and SIGTERM 143, after the writers have removed their temporaries;
-* ``--quiet`` silences progress bars and progress lines; results are still printed.
+* ``--quiet`` (every command) prints nothing but errors and warnings: no progress, no results;
+* ``--out`` is never created above an existing folder: its folder must exist (a folder given
+  as ``--out DIR`` is created, in an existing parent);
+* ``neurogen --help`` and ``--version`` import nothing heavy (neither torch nor xarray).
 
 :func:`study_script` is the entry of the thin scripts in the repository's ``studies/`` folder.
 """
@@ -223,6 +229,12 @@ def _number(flag: str, text: str) -> float:
     return x
 
 
+#: What ``neurogen --help`` opens with.
+DESCRIPTION = ("Study a trained deep generative model (a VAE) like a brain: train it, record its units "
+               "over repeated inference from noisy digits, compute its concepts, and replicate the "
+               "figures of Nagano, Karakida & Okada (arXiv:1712.04195).")
+
+
 def _epilog(*examples: str) -> str:
     return "examples:\n" + "\n".join(f"  {e}" for e in examples)
 
@@ -230,7 +242,7 @@ def _epilog(*examples: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     p = _Parser(prog="neurogen", usage="neurogen [-h] [--version] COMMAND [options]",
-                description=__doc__.splitlines()[0], formatter_class=_Formatter,
+                description=DESCRIPTION, formatter_class=_Formatter,
                 epilog=_epilog("neurogen record --label 6 --noise 0.2 --out sixes.nc",
                                "neurogen replicate --profile quick --out report",
                                "neurogen COMMAND --help"))
@@ -243,16 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
         q.set_defaults(parser=q)
         return q
 
-    def common(q: argparse.ArgumentParser, *, device: bool = True, quiet: bool = True) -> None:
+    def common(q: argparse.ArgumentParser, *, device: bool = True) -> None:
         if device:
             q.add_argument("--device", default="auto", help="'auto' (CUDA if present), 'cpu' or 'cuda'")
-        if quiet:
-            q.add_argument("--quiet", "-q", action="store_true", help="no progress bars or progress lines")
+        q.add_argument("--quiet", "-q", action="store_true",
+                       help="print nothing but errors and warnings (no progress, no results)")
 
     t = command("train", "--epochs N --out FILE [options]", "train a VAE with the paper's recipe",
                 ["neurogen train --epochs 100 --out vae.pt",
                  "neurogen train --latent 10 --epochs 5 --limit 2000 --out small.pt",
-                 "neurogen train --epochs 100 --out vae.pt --resume   # after an interruption"])
+                 "neurogen train --epochs 100 --out vae.pt --resume   # after an interruption",
+                 "neurogen train --epochs 150 --out vae.pt --resume   # a finished 100-epoch run, 50 more"])
     t.add_argument("--epochs", type=_int(1), required=True, help="training epochs (the paper: 100)")
     t.add_argument("--out", required=True, metavar="FILE", help="the trained network's checkpoint (.pt)")
     t.add_argument("--latent", type=_int(1), default=100, help="latent units Nz")
@@ -264,7 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoints", metavar="DIR", help="checkpoint folder (default: OUT-checkpoints)")
     t.add_argument("--keep", type=_int(1), nargs="*", metavar="EPOCH", help="epochs whose checkpoints are kept")
     t.add_argument("--resume", action="store_true",
-                   help="continue from --checkpoints; refused if the settings differ from the checkpoint's")
+                   help="continue from --checkpoints after an interruption; a larger --epochs extends a "
+                        "finished run when nothing else changed (the added epochs take their rates from "
+                        "the schedule over the new total: not the same as a fresh run that long); other "
+                        "changed settings are refused")
     t.add_argument("--force", action="store_true", help="with --resume: start over if the settings differ")
     common(t)
 
@@ -278,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default' (the shipped subject)")
     r.add_argument("--label", type=_labels, nargs="+", action="extend", metavar="L",
                    help="digit labels, e.g. --label 6 or --label 1 7 or --label 1,7 (default: all ten)")
-    r.add_argument("--trials", type=_int(1), default=300, help="source images per label")
+    r.add_argument("--trials", type=_int(1), default=300,
+                   help="source images per label (each of the ten labels without --label), each a trial "
+                        "per noise level")
     r.add_argument("--noise", action="append", metavar="P",
                    help="pixel-swap fraction p, or start:stop:step (stop included); repeatable (default: 0.2)")
     r.add_argument("--mode", default="invert", choices=_Lazy(_modes), metavar="MODE",
@@ -304,12 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, metavar="FILE", help="the concept hierarchy (netCDF4, .nc)")
     c.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default'")
     c.add_argument("--data", default="embedded", help="'embedded' (shipped MNIST) or a folder of IDX files")
-    common(c, quiet=False)
+    common(c)
 
-    i = command("info", "[--model FILE | --list]", "print a network's config, hash and provenance",
-                ["neurogen info", "neurogen info --model vae.pt", "neurogen info --list   # the shipped zoo"])
+    i = command("info", "[--model FILE | --list] [--json]", "print a summary of a network: config, hash, training",
+                ["neurogen info", "neurogen info --model vae.pt --json   # the full record",
+                 "neurogen info --list   # the shipped zoo"])
     i.add_argument("--model", default="default", help="a checkpoint (.pt), or 'default'")
     i.add_argument("--list", action="store_true", help="list the shipped subjects (Nz, seed, test ELBO, active units, sha256)")
+    i.add_argument("--json", action="store_true", help="print the full record as JSON (config, sha256, provenance)")
+    common(i, device=False)
 
     s = command("study", "NAME --out DIR [options]", "run one study (a figure of the paper, or an experiment)",
                 ["neurogen study fig2 --profile quick --out out/fig2",
@@ -348,13 +369,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run these studies only (default: all)")
     common(rp)
 
-    e = command("export", "RECORDING --to FORMAT OUT", "convert a recording for NWB / pynapple tools (extra 'nwb')",
+    e = command("export", "RECORDING --to FORMAT OUT [options]",
+                "convert a recording for NWB / pynapple tools (extra 'nwb')",
                 ["neurogen export sixes.nc --to nwb sixes.nwb",
+                 "neurogen export sixes.nc --to nwb sixes.nwb --concepts concepts.nc --experimenter 'Doe, Jane' "
+                 "--institution 'Uni X' --lab 'Lab Y' --session-id sixes-01   # ready for DANDI",
                  "neurogen export sixes.nc --to pynapple-npz sixes-pynapple   # nap.load_folder('sixes-pynapple')"])
     e.add_argument("recording", metavar="RECORDING", help="a recording (netCDF4, .nc)")
     e.add_argument("--to", required=True, choices=("nwb", "pynapple-npz"), metavar="FORMAT",
                    help="%(choices)s: one NWB 2 file, or a folder of .npz files for pynapple")
     e.add_argument("out", metavar="OUT", help="the NWB file, or the folder of .npz files")
+    e.add_argument("--concepts", metavar="FILE",
+                   help="a concept hierarchy (neurogen concepts --out FILE) stored with the recording (nwb)")
+    e.add_argument("--experimenter", action="append", metavar="'LAST, FIRST'",
+                   help="who made the recording, as DANDI asks ('Last, First'); repeatable (nwb)")
+    e.add_argument("--institution", help="the institution of the experimenters (nwb)")
+    e.add_argument("--lab", help="the lab (nwb)")
+    e.add_argument("--session-id", metavar="ID", help="an identifier of this session (nwb)")
+    e.add_argument("--session-description", metavar="TEXT",
+                   help="one sentence on the session (default: the subject, stimulus and size) (nwb)")
+    common(e, device=False)
     return p
 
 
@@ -372,13 +406,12 @@ def study_script(name: str, argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurogen`` console script; returns the exit status."""
-    from neurogen import _commands
-    from neurogen._files import Terminated, terminate_cleanly
-
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(argv)  # --help and --version exit here, having imported nothing
     if extra:  # reported with the sub-command's usage, not the top level's
         args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    from neurogen import _commands
+    from neurogen._files import Terminated, terminate_cleanly
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded as provenance
     run = getattr(_commands, f"cmd_{args.command}")
     where = f"neurogen {args.command}"

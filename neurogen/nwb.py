@@ -18,11 +18,19 @@ The time base, the same in the NWB file and the pynapple objects
 In the file: ``acquisition/latent`` (``TimeSeries``, z(t), samples × unit), ``acquisition/data``
 (x(t): an ``ImageSeries`` samples × row × col for square images, else a ``TimeSeries``), the
 ``trials`` table (``label``, ``source``, ``noise``, ``mode``, ``repeat`` and any other per-trial
-coordinate), ``notes`` = the recording's attrs as JSON, and optionally the concept hierarchy as the
-processing module ``concepts`` (tables ``memory``, ``concept``, ``abstract``).
+coordinate), ``notes`` = the recording's attrs as JSON (the other descriptions are plain sentences),
+and optionally the concept hierarchy as the processing module ``misc`` (tables ``memories`` and
+``concepts``, whose last row, ``is_abstract``, is the abstract concept; files of neurogen 0.2.0.dev
+and before have a module ``concepts`` with tables ``memory``, ``concept``, ``abstract``, still read).
 Subject metadata: NWB asks for a species, sex and age; a model gets the NCBI taxon "synthetic
 construct" (NCBITaxon_32630), sex "O" (other: not applicable) and age "P0D/" (unknown), and its
-network, hash and configuration in the subject description.
+network, hash and architecture in the subject description.
+
+For DANDI: pass who made the recording (``to_nwb(..., experimenter="Last, First",
+institution=..., lab=..., session_id=...)``, or ``neurogen export --experimenter ...``); with
+those, nwbinspector's DANDI configuration finds nothing above a best-practice suggestion. A series
+with fewer samples (trials × time points) than units is flagged CRITICAL by nwbinspector
+(``check_data_orientation``): :func:`to_nwb` warns (:class:`NWBWarning`) when it writes one.
 """
 
 from __future__ import annotations
@@ -38,12 +46,12 @@ import xarray as xr
 
 from neurogen._files import atomic_dir, atomic_path, check_terminated
 from neurogen._netcdf import check_storage, one_line
-from neurogen._nwb_file import (ITI_STEPS, SIGNAL_DIM, STEP_SECONDS, as_dataset, build_file, layout,
-                                read_dataset, read_hierarchy_dataset, require)
+from neurogen._nwb_file import (ITI_STEPS, METADATA, MODULE, SIGNAL_DIM, STEP_SECONDS, NWBWarning, as_dataset,
+                                build_file, check_metadata, layout, read_dataset, read_hierarchy_dataset, require)
 from neurogen.recording import Recording, RecordingError, _validate
 
-__all__ = ["EXPORT_FORMATS", "ITI_STEPS", "STEP_SECONDS", "PynappleRecording", "export", "from_nwb",
-           "read_hierarchy", "to_nwb", "to_pynapple"]
+__all__ = ["EXPORT_FORMATS", "ITI_STEPS", "METADATA", "STEP_SECONDS", "NWBWarning", "PynappleRecording", "export",
+           "from_nwb", "read_hierarchy", "to_nwb", "to_pynapple"]
 
 #: What :func:`export` writes.
 EXPORT_FORMATS = ("nwb", "pynapple-npz")
@@ -53,7 +61,7 @@ PYNAPPLE_FILES = ("latent.npz", "trials.npz", "data.npz")
 
 # ---------------------------------------------------------------------------------- NWB
 def to_nwb(recording: Recording | xr.Dataset, path: str | os.PathLike, *, hierarchy: Any = None,
-           session_description: str | None = None) -> Path:
+           session_description: str | None = None, **nwbfile_kwargs: Any) -> Path:
     """Write a recording as an NWB 2 file (HDF5), atomically; return the path.
 
     Parameters
@@ -65,7 +73,23 @@ def to_nwb(recording: Recording | xr.Dataset, path: str | os.PathLike, *, hierar
     hierarchy : ConceptHierarchy or xarray.Dataset, optional
         Written as the processing module ``concepts``; read it back with :func:`read_hierarchy`.
     session_description : str, optional
-        Default: the subject, the stimulus and the size of the recording.
+        One or two plain sentences. Default: the subject, the stimulus and the size of the recording.
+    **nwbfile_kwargs
+        Metadata passed to ``pynwb.NWBFile``: ``experimenter`` (``"Last, First"``, or a list),
+        ``institution``, ``lab``, ``session_id``, and the others of :data:`METADATA` (they replace
+        neurogen's defaults: ``keywords``, ``identifier``, ``session_start_time``, ``subject``, ...).
+        ``notes`` and ``source_script`` are neurogen's own (read back by :func:`from_nwb`).
+
+    Raises
+    ------
+    TypeError
+        A keyword that is not in :data:`METADATA`.
+
+    Warns
+    -----
+    NWBWarning
+        A series with fewer samples (trials × time points) than units (or image rows), which
+        nwbinspector reports as CRITICAL.
 
     Notes
     -----
@@ -76,13 +100,15 @@ def to_nwb(recording: Recording | xr.Dataset, path: str | os.PathLike, *, hierar
 
     Examples
     --------
-    >>> to_nwb(rec, "sixes.nwb", hierarchy=hier)  # doctest: +SKIP
+    >>> to_nwb(rec, "sixes.nwb", hierarchy=hier, experimenter="Doe, Jane", institution="Uni X",
+    ...        lab="Lab Y", session_id="sixes-01")  # doctest: +SKIP
     PosixPath('sixes.nwb')
     """
+    metadata = check_metadata(nwbfile_kwargs)
     nwb = require("pynwb")
     ds = as_dataset(recording)
     path = Path(path)
-    f = build_file(nwb, ds, hierarchy, session_description)
+    f = build_file(nwb, ds, hierarchy, session_description, metadata)
     check_terminated()
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not end in '.nwb'")  # the temporary name
@@ -254,7 +280,8 @@ def to_pynapple(recording: Recording | xr.Dataset) -> PynappleRecording:
 
 
 # ---------------------------------------------------------------------------------- CLI
-def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike) -> Path:
+def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike, *, hierarchy: Any = None,
+           **nwb_metadata: Any) -> Path:
     """Convert a saved recording (``.nc``) for other tools; the work of ``neurogen export``.
 
     Parameters
@@ -266,6 +293,11 @@ def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike) -
         ``trials.npz`` (and ``data.npz``), read back with ``pynapple.load_folder(out)``.
     out : path-like
         The file or folder written.
+    hierarchy : ConceptHierarchy, optional
+        ``"nwb"`` only: stored with the recording (see :func:`to_nwb`).
+    **nwb_metadata
+        ``"nwb"`` only: ``session_description`` and the NWB metadata of :func:`to_nwb`
+        (``experimenter``, ``institution``, ``lab``, ``session_id``, ...).
 
     Returns
     -------
@@ -275,9 +307,14 @@ def export(recording_path: str | os.PathLike, to: str, out: str | os.PathLike) -
     if to not in EXPORT_FORMATS:
         msg = f"to should be one of {EXPORT_FORMATS}, got {to!r}."
         raise ValueError(msg)
+    if to != "nwb" and (hierarchy is not None or nwb_metadata):
+        msg = f"hierarchy and NWB metadata are written to NWB files only (to='nwb'), not to {to!r}."
+        raise ValueError(msg)
     require("pynwb" if to == "nwb" else "pynapple")
+    if to == "nwb":
+        check_metadata({k: v for k, v in nwb_metadata.items() if k != "session_description"})
     with Recording.load(recording_path, lazy=False) as rec:
         check_terminated()
         if to == "nwb":
-            return to_nwb(rec, out)
+            return to_nwb(rec, out, hierarchy=hierarchy, **nwb_metadata)
         return to_pynapple(rec).save(out)

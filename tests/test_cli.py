@@ -68,19 +68,19 @@ def test_train_checkpoint_folder_defaults_next_to_out(cli_model):
 
 
 def test_train_limit_resume_and_force(idx_dir, tmp_path, capsys):
-    """--limit trains on fewer images; --resume with other settings is refused naming the field;
+    """--limit trains on fewer images; --resume with another setting is refused naming the field;
     --force starts over and gives the same network as a fresh run."""
     base = ["train", *TINY, "--data", str(idx_dir), "--limit", "100", "--batch-size", "50",
             "--checkpoints", str(tmp_path / "ck"), "--quiet"]
-    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "a.pt")]) == 0
+    assert main([*base, "--epochs", "2", "--out", str(tmp_path / "a.pt")]) == 0
     capsys.readouterr()
-    assert main([*base, "--epochs", "2", "--resume", "--out", str(tmp_path / "b.pt")]) == 2
+    assert main([*base, "--epochs", "2", "--seed", "1", "--resume", "--out", str(tmp_path / "b.pt")]) == 2
     err = capsys.readouterr().err
-    assert "cannot resume" in err and "epochs" in err and len(err.strip().splitlines()) == 1
+    assert "cannot resume" in err and "seed (checkpoint 0, asked 1)" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "b.pt").exists()
     with pytest.warns(UserWarning, match="starting over"):
-        assert main([*base, "--epochs", "2", "--resume", "--force", "--out", str(tmp_path / "b.pt")]) == 0
-    assert main([*base[:-3], "--checkpoints", str(tmp_path / "ck2"), "--epochs", "2",
+        assert main([*base, "--epochs", "2", "--seed", "1", "--resume", "--force", "--out", str(tmp_path / "b.pt")]) == 0
+    assert main([*base[:-3], "--checkpoints", str(tmp_path / "ck2"), "--epochs", "2", "--seed", "1",
                  "--out", str(tmp_path / "c.pt")]) == 0
     b, c = Network.load(tmp_path / "b.pt"), Network.load(tmp_path / "c.pt")
     assert b.metadata["training"]["n_train"] == 100
@@ -88,16 +88,45 @@ def test_train_limit_resume_and_force(idx_dir, tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_info_prints_config_and_sha256(cli_model, capsys):
-    """`neurogen info --model PATH` prints the architecture, the file's sha256 and provenance."""
+def test_resume_extends_a_finished_run(idx_dir, tmp_path, capsys):
+    """`train --resume --epochs 2` after a finished 1-epoch run trains one more epoch (what the help
+    says); here the schedule over 2 epochs gives epoch 1 the rate it had, so the result is the fresh
+    2-epoch run's, bit for bit. A smaller --epochs, or an extension with another setting, is refused."""
+    base = ["train", *TINY, "--data", str(idx_dir), "--limit", "100", "--batch-size", "50", "--quiet"]
+    ck = ["--checkpoints", str(tmp_path / "ck")]
+    assert main([*base, *ck, "--epochs", "1", "--out", str(tmp_path / "one.pt")]) == 0
+    assert main([*base, *ck, "--epochs", "2", "--resume", "--out", str(tmp_path / "more.pt")]) == 0
+    assert capsys.readouterr().out == ""
+    assert main([*base, "--checkpoints", str(tmp_path / "ck2"), "--epochs", "2", "--out", str(tmp_path / "fresh.pt")]) == 0
+    more, fresh = Network.load(tmp_path / "more.pt"), Network.load(tmp_path / "fresh.pt")
+    assert more.metadata["training"]["epoch"] == 2
+    torch.testing.assert_close(more.state_dict(), fresh.state_dict(), rtol=0, atol=0)
+    for argv, field in ((["--epochs", "1"], "epochs (checkpoint 2, asked 1)"),
+                        (["--epochs", "3", "--batch-size", "25"], "batch_size (checkpoint 50, asked 25)")):
+        assert main([*base, *ck, *argv, "--resume", "--out", str(tmp_path / "no.pt")]) == 2
+        assert field in capsys.readouterr().err
+    assert not (tmp_path / "no.pt").exists()
+    help_text = " ".join(_subparsers()["train"].format_help().split())
+    assert "a larger --epochs extends a finished run when nothing else changed" in help_text
+
+
+def test_info_prints_a_summary_and_json_the_full_record(cli_model, capsys):
+    """`neurogen info --model PATH` prints a few summary lines (architecture, the file's sha256, how it
+    was trained); --json prints the full record; --quiet prints nothing."""
     out, _, _ = cli_model
     assert main(["info", "--model", str(out)]) == 0
-    printed = capsys.readouterr().out
-    lines = printed.splitlines()
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Network(n_latent=4, n_hidden=16, activation='tanh', n_samples=2")
-    assert lines[1] == f"sha256: {sha256_file(out)}"
-    provenance = json.loads("\n".join(lines[2:]))
-    assert provenance["training"]["epoch"] == 1
+    assert lines[1] == f"sha256:     {sha256_file(out)}"
+    assert any(line.startswith("trained:    1 epochs on") and "200 images" in line and "seed 3" in line
+               for line in lines), lines
+    assert len(lines) < 12 and "{" not in "".join(lines)
+    assert main(["info", "--model", str(out), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["sha256"] == sha256_file(out) and record["config"]["n_latent"] == 4
+    assert record["provenance"]["training"]["epoch"] == 1
+    assert main(["info", "--model", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
 
 
 def _assert_one_line_error(capsys, argv: list[str], match: str, code: int = 2) -> str:
@@ -134,18 +163,28 @@ def _assert_misuse(capsys, argv: list[str], match: str) -> list[str]:
         (["fly"], "invalid choice: 'fly'", True),
         ([], "the following arguments are required: COMMAND", True),
         (["train", "--epochs", "1", "--out", "x.pt", "--bogus"], "unrecognized arguments: --bogus", True),
-        (["info", "--model", "missing.pt"], "missing.pt: checkpoint not found", False),
+        (["info", "--model", "missing.pt"], "--model missing.pt: no such file", True),
         (["record", "--out", "x.nc", "--label", "six"], "invalid label 'six'", True),
         (["record", "--out", "x.nc", "--mode", "blur"], "invalid choice: 'blur'", True),
         (["record", "--out", "x.nc", "--complevel", "10"], "invalid choice: 10", True),
-        (["record", "--out", "x.nc", "--noise", "0:1:1e-9"], "1,000,000,001 noise levels", False),
-        (["record", "--out", "x.nc", "--noise", "nan"], "--noise must be a finite number", False),
+        (["record", "--out", "x.nc", "--noise", "0:1:1e-9"], "--noise 0:1:1e-9 makes 1,000,000,001 noise levels", True),
+        (["record", "--out", "x.nc", "--noise", "nan"], "--noise must be a finite number", True),
+        (["record", "--out", "x.nc", "--lesion", "a:b"], "--lesion should be unit indices", True),
+        (["record", "--out", "x.nc", "--clamp", "3"], "--clamp should look like UNIT=VALUE", True),
+        (["record", "--out", "x.nc", "--label", "1", "--label", "1"], "--label gives a label more than once", True),
+        (["record", "--out", "no/such/folder/x.nc"], "--out no/such/folder/x.nc: the folder no/such/folder does not "
+                                                      "exist", True),
+        (["train", "--epochs", "1", "--keep", "5", "--out", "x.pt"], "--keep 5: kept epochs must lie in [1, 1]", True),
+        (["sweep", "--grid", "n_latent", "--out", "s"], "--grid must be NAME=V1,V2,...", True),
         (["sweep", "--study", "train_elbo", "--grid", "n_latent=2", "--out", "s"],
          "unrecognized arguments: --study", True),
+        (["export", "missing.nc", "--to", "nwb", "x.nwb"], "RECORDING missing.nc: no such file", True),
+        (["info", "--list", "--model", "x.pt"], "give --model or --list, not both", True),
     ],
     ids=["no-epochs", "negative-latent", "non-int-latent", "zero-epochs", "unknown-command",
          "no-command", "unknown-flag", "missing-model", "bad-label", "bad-mode", "bad-complevel",
-         "too-many-noise-levels", "nan-noise", "sweep-study-renamed"],
+         "too-many-noise-levels", "nan-noise", "bad-lesion", "bad-clamp", "twice-label", "no-such-folder",
+         "keep-beyond-epochs", "bad-grid", "sweep-study-renamed", "missing-recording", "list-and-model"],
 )
 def test_bad_arguments_exit_2(capsys, tmp_path, monkeypatch, neurogen_cache, idx_dir, argv, match, usage):
     """Bad arguments exit 2 without a traceback: misuse with the usage line, bad values in one line."""
@@ -161,11 +200,11 @@ def test_bad_arguments_exit_2(capsys, tmp_path, monkeypatch, neurogen_cache, idx
 
 
 def test_missing_data_folder_exit_2(capsys, tmp_path):
-    """--data pointing at a missing folder exits 2 with one line naming it; nothing is written."""
+    """--data pointing at a missing folder is misuse naming it; nothing is written."""
     missing = tmp_path / "no-such-folder"
     out = tmp_path / "net.pt"
-    _assert_one_line_error(capsys, ["train", "--epochs", "1", *TINY, "--data", str(missing),
-                                    "--out", str(out)], f"{missing}: not a directory")
+    _assert_misuse(capsys, ["train", "--epochs", "1", *TINY, "--data", str(missing), "--out", str(out)],
+                   f"--data {missing}: no such folder")
     assert not out.exists()
 
 
@@ -177,13 +216,6 @@ def test_bad_data_file_exit_2(capsys, idx_dir, tmp_path):
     (data / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08")
     _assert_one_line_error(capsys, ["train", "--epochs", "1", *TINY, "--data", str(data),
                                     "--out", str(tmp_path / "n.pt")], "truncated file (3 bytes")
-
-
-def test_keep_out_of_range_exit_2(capsys, idx_dir, tmp_path):
-    """--keep beyond --epochs is bad input (exit 2), reported before any training."""
-    _assert_one_line_error(capsys, ["train", "--epochs", "1", *TINY, "--data", str(idx_dir),
-                                    "--keep", "5", "--out", str(tmp_path / "n.pt")],
-                           "'keep' epochs must be ints in [1, 1]: [5]")
 
 
 def test_subprocess_bad_latent_exit_2(idx_dir, tmp_path):
@@ -229,6 +261,41 @@ def test_version(capsys):
 
     assert run_main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"neurogen {__version__}"
+
+
+HELP_IMPORTS = """
+import sys
+from neurogen.cli import main
+try:
+    main([sys.argv[1]])
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("torch", "xarray", "numpy", "netCDF4") if m in sys.modules)
+print("HEAVY", heavy)
+"""
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_nothing_heavy(flag):
+    """`neurogen --help` / `--version` import neither torch nor xarray (4-7 s before, issue 29)."""
+    proc = subprocess.run([sys.executable, "-c", HELP_IMPORTS, flag], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_help_opens_with_a_sentence_for_users(capsys):
+    """`neurogen --help`: the usage line, then a sentence saying what neurogen does (not a module docstring)."""
+    assert run_main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[2].startswith("Study a trained deep generative model (a VAE) like a brain")
+    assert "``" not in text and "argument parsing" not in text
+
+
+def test_every_command_has_quiet():
+    """--quiet / -q is an option of every command."""
+    for name, sub in _subparsers().items():
+        flags = {f for a in sub._actions for f in a.option_strings}
+        assert {"--quiet", "-q"} <= flags, name
 
 
 def test_every_option_has_help_defaults_and_examples():
@@ -284,15 +351,45 @@ def test_record_several_labels_quiet_and_location(tiny_model, idx_dir, tmp_path,
     argv = ["record", "--model", str(tiny_model), "--data", str(idx_dir), "--label", "1,7", "--label", "3",
             "--trials", "2", "--noise", "0:0.2:0.1", "--steps", "3", "--device", "cpu", "--out", str(out)]
     assert main([*argv, "--quiet"]) == 0
-    captured = capsys.readouterr()
-    assert captured.err == ""
-    assert captured.out.strip().splitlines()[-1] == f"wrote {out}"
+    assert capsys.readouterr() == ("", "")  # --quiet: nothing but errors
     with Recording.load(out) as rec:
         assert sorted(set(rec.dataset.label.values.tolist())) == [1, 3, 7]
         assert sorted(set(rec.dataset.noise.values.round(3).tolist())) == [0.0, 0.1, 0.2]
         assert rec.n_trials == 3 * 2 * 3 and rec.dataset.sizes["time"] == 4
     assert main(argv) == 0
-    assert "recording 18 trials × 4 time points" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "recording 18 trials × 4 time points" in captured.err
+    assert captured.out.strip().splitlines()[-1] == f"wrote {out}"
+
+
+def test_record_trials_per_label_without_label(tiny_model, idx_dir, tmp_path, capsys):
+    """Without --label, --trials is per label of each of the ten labels, as its help says; more
+    trials than a label has images is one line naming --trials."""
+    from neurogen import Recording
+
+    out = tmp_path / "rec.nc"
+    base = ["record", "--model", str(tiny_model), "--data", str(idx_dir), "--steps", "1", "--device", "cpu", "-q"]
+    assert main([*base, "--trials", "2", "--out", str(out)]) == 0
+    with Recording.load(out) as rec:
+        labels = rec.dataset.label.values.tolist()
+    assert sorted(set(labels)) == list(range(10)) and all(labels.count(k) == 2 for k in range(10))
+    assert "source images per label (each of the ten labels without --label)" in " ".join(
+        _subparsers()["record"].format_help().split())
+    _assert_one_line_error(capsys, [*base, "--trials", "21", "--out", str(tmp_path / "r2.nc")],
+                           "--trials 21: label 0 has only 20 images")
+    assert not (tmp_path / "r2.nc").exists()
+
+
+@pytest.mark.parametrize("command", ["record", "study", "export"])
+def test_out_never_creates_folders_above_an_existing_one(tiny_model, tmp_path, capsys, command):
+    """--out in a folder that does not exist is refused (it used to make the folders); a folder
+    --out DIR is created only inside an existing one."""
+    deep = tmp_path / "no" / "such"
+    argv = {"record": ["record", "--model", str(tiny_model), "--out", str(deep / "x.nc")],
+            "study": ["study", "fig2", "--profile", "tiny", "--out", str(deep)],
+            "export": ["export", str(tiny_model), "--to", "pynapple-npz", str(deep)]}[command]
+    _assert_misuse(capsys, argv, f"the folder {deep.parent if command != 'record' else deep} does not exist")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", ["folder", "same-as-model", "parent-is-file"])

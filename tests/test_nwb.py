@@ -71,6 +71,7 @@ def small_recordings(draw) -> Recording:
 
 @settings(max_examples=10)
 @given(recording=small_recordings())
+@pytest.mark.filterwarnings("ignore::neurogen.nwb.NWBWarning")  # tiny recordings: fewer samples than units
 def test_round_trip_is_identical(recording, tmp_path):
     """from_nwb(to_nwb(rec)) has the same latent values, dtype, trial coords, time points and attrs."""
     back = nwb.from_nwb(nwb.to_nwb(recording, tmp_path / "r.nwb"))
@@ -110,6 +111,88 @@ def test_nwbinspector_finds_no_violation(nwb_file):
     assert any(m.check_function_name == "check_experimenter_exists" for m in messages)  # it did inspect
 
 
+DANDI_METADATA = {"experimenter": "Doe, Jane", "institution": "Example University", "lab": "Example Lab",
+                  "session_id": "sixes-01"}
+
+
+def test_dandi_inspection_with_metadata(rec, tmp_path):
+    """With experimenter, institution, lab and session id, nwbinspector's DANDI configuration reports
+    nothing above BEST_PRACTICE_SUGGESTION, and nothing about the processing module's name or a
+    one-row table (issue 29)."""
+    from nwbinspector import Importance, inspect_nwbfile, load_config
+
+    hier = ConceptHierarchy.from_patterns(np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 0, 1]], np.array([1, 2, 1, 2, 1, 2]))
+    path = nwb.to_nwb(rec, tmp_path / "r.nwb", hierarchy=hier, **DANDI_METADATA)
+    messages = list(inspect_nwbfile(nwbfile_path=str(path), config=load_config("dandi")))
+    above = [(m.importance.name, m.check_function_name) for m in messages
+             if m.importance.value > Importance.BEST_PRACTICE_SUGGESTION.value]
+    assert above == []
+    checks = {m.check_function_name for m in messages}
+    assert not checks & {"check_experimenter_exists", "check_institution", "check_processing_module_name",
+                         "check_single_row", "check_experimenter_form"}, checks
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        f = io.read()
+        assert f.experimenter == ("Doe, Jane",) and f.lab == "Example Lab" and f.session_id == "sixes-01"
+    xr.testing.assert_equal(nwb.read_hierarchy(path).dataset.drop_vars("unit", errors="ignore"),
+                            hier.dataset.drop_vars("unit", errors="ignore").drop_attrs())
+
+
+def test_descriptions_are_sentences_and_notes_the_json(nwb_file, rec):
+    """session_description, stimulus_notes, protocol and the subject's description are plain text
+    (no JSON); the recording's attrs are JSON in notes only."""
+    with pynwb.NWBHDF5IO(str(nwb_file), "r") as io:
+        f = io.read()
+        texts = [f.session_description, f.stimulus_notes, f.protocol, f.subject.description]
+        notes = json.loads(f.notes)
+    for text in texts:
+        assert "{" not in text and '"' not in text, text
+    assert texts[0].startswith("Repeated inference of the deep generative model")
+    assert f"{rec.n_trials} trials" in texts[0] and "labels 1, 2" in texts[0]
+    assert json.loads(notes["stimulus"])["type"] == "Stimulus"
+
+
+def test_fewer_samples_than_units_warns(tmp_path):
+    """A series with fewer samples (trials × time points) than units warns, naming nwbinspector's
+    CRITICAL check and how many trials would do."""
+    small = make_recording(steps=1, signals=("latent",)).isel(trial=[0])  # 1 trial × 2 time points, 4 units
+    with pytest.warns(nwb.NWBWarning, match=r"2 samples .* but 4 units: nwbinspector .* reports this as "
+                                            r"CRITICAL \(check_data_orientation.*at least 2 trials"):
+        nwb.to_nwb(small, tmp_path / "r.nwb")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"notes": "x"}, "does not take 'notes': neurogen writes it itself"),
+    ({"source_script": "x"}, "does not take 'source_script'"),
+    ({"acquisition": []}, "unexpected keyword argument 'acquisition'"),
+    ({"experimentor": "Doe, Jane"}, "unexpected keyword argument 'experimentor'"),
+], ids=["notes", "source-script", "container", "misspelt"])
+def test_metadata_names_are_checked(rec, tmp_path, kwargs, match):
+    """to_nwb takes NWBFile metadata only; what neurogen reads back, containers and typos are refused."""
+    with pytest.raises(TypeError, match=match):
+        nwb.to_nwb(rec, tmp_path / "r.nwb", **kwargs)
+    assert not (tmp_path / "r.nwb").exists()
+
+
+def test_hierarchy_of_an_older_file_is_read(latent_only, tmp_path):
+    """A file with the older layout (module 'concepts', tables memory / concept / abstract) still reads."""
+    from neurogen._nwb_file import _table, build_file
+
+    rng = np.random.default_rng(1)
+    hier = ConceptHierarchy.from_patterns(rng.standard_normal((4, 4)).astype(np.float32), np.array([0, 1, 0, 1]))
+    hds = hier.dataset
+    f = build_file(pynwb, latent_only.dataset, None, None)
+    module = pynwb.ProcessingModule(name="concepts", description="old layout")
+    module.add(_table("memory", "m", {"sample": (hds["sample"].values, "s"), "label": (hds["sample_label"].values, "l"),
+                                      "pattern": (hds["memory"].values, "p")}))
+    module.add(_table("concept", "c", {"label": (hds["label"].values, "l"), "pattern": (hds["concept"].values, "p")}))
+    module.add(_table("abstract", "a", {"pattern": (hds["abstract"].values[None, :], "p")}))
+    f.add_processing_module(module)
+    with pynwb.NWBHDF5IO(str(tmp_path / "old.nwb"), "w") as io:
+        io.write(f)
+    back = nwb.read_hierarchy(tmp_path / "old.nwb").dataset
+    xr.testing.assert_equal(back, hds.drop_vars("unit", errors="ignore").drop_attrs())
+
+
 PLAIN_READER = textwrap.dedent("""
     import json, sys
     import numpy as np
@@ -126,7 +209,7 @@ PLAIN_READER = textwrap.dedent("""
                "noise": trials["noise"].tolist(), "mode": trials["mode"].tolist(),
                "start": trials["start_time"].tolist(), "stop": trials["stop_time"].tolist(),
                "notes": json.loads(f.notes), "subject": f.subject.description,
-               "species": f.subject.species, "concepts": list(f.processing["concepts"].data_interfaces)}
+               "species": f.subject.species, "concepts": list(f.processing["misc"].data_interfaces)}
     print(json.dumps(out))
 """)
 
@@ -156,7 +239,7 @@ def test_plain_pynwb_reads_it_without_neurogen(nwb_file, rec):
     assert out["notes"]["network_sha256"] == rec.attrs["network_sha256"]
     assert rec.attrs["network_sha256"] in out["subject"]
     assert out["species"].endswith("NCBITaxon_32630")
-    assert sorted(out["concepts"]) == ["abstract", "concept", "memory"]
+    assert sorted(out["concepts"]) == ["concepts", "memories"]
 
 
 def test_pynapple_load_file_gives_to_pynapple(nwb_file, rec):
@@ -269,6 +352,7 @@ def test_foreign_or_missing_files_are_refused(tmp_path):
         nwb.from_nwb(tmp_path / "mouse.nwb")
 
 
+@pytest.mark.filterwarnings("ignore::neurogen.nwb.NWBWarning")
 def test_failed_write_keeps_the_old_file(rec, tmp_path, monkeypatch):
     """An error while writing leaves the previous file as it was and no temporary file."""
     path = nwb.to_nwb(rec, tmp_path / "r.nwb")
@@ -309,6 +393,19 @@ def test_cli_export(rec, tmp_path, capsys, monkeypatch):
     assert main(["export", str(nc), "--to", "pynapple-npz", str(tmp_path / "npz")]) == 0
     assert (tmp_path / "npz" / "latent.npz").is_file()
     assert "wrote" in capsys.readouterr().out
+    concepts = ConceptHierarchy.from_patterns(np.eye(4, dtype=np.float32), np.array([1, 2, 1, 2])).save(
+        tmp_path / "concepts.nc")
+    assert main(["export", str(nc), "--to", "nwb", str(tmp_path / "meta.nwb"), "--concepts", str(concepts),
+                 "--experimenter", "Doe, Jane", "--experimenter", "Roe, Richard", "--institution", "Example University",
+                 "--lab", "Example Lab", "--session-id", "s-01", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    with pynwb.NWBHDF5IO(str(tmp_path / "meta.nwb"), "r") as io:
+        f = io.read()
+        assert f.experimenter == ("Doe, Jane", "Roe, Richard") and f.institution == "Example University"
+        assert f.lab == "Example Lab" and f.session_id == "s-01"
+    assert nwb.read_hierarchy(tmp_path / "meta.nwb").dataset.sizes["label"] == 2
+    assert main(["export", str(nc), "--to", "pynapple-npz", str(tmp_path / "npz2"), "--lab", "L"]) == 2
+    assert "--lab: NWB metadata, for --to nwb only" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "pynwb", None)
     assert main(["export", str(nc), "--to", "nwb", str(tmp_path / "again.nwb")]) == 2
     assert "pip install 'neurogen[nwb]'" in capsys.readouterr().err
