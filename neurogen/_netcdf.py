@@ -4,9 +4,11 @@ Shared by recordings (:mod:`neurogen.recording`), concept hierarchies (:mod:`neu
 and the studies' data files. It owns:
 
 * what a file says about itself, in CF and ACDD style: :func:`cf_global_attrs` / :func:`base_attrs`
-  (``title``, ``references``, ``history``, ``source``, ``Conventions``, provenance) and
-  :func:`describe_variables` (``long_name`` and ``units`` on every variable and coordinate, from
-  :data:`VARIABLES` or given);
+  (``title``, ``summary``, ``keywords``, ``license``, ``creator_name``, ``references``,
+  ``history``, ``source`` saying what made the file, ``Conventions``, ``created`` /
+  ``date_created``, provenance) and :func:`describe_variables` / :func:`variable_attrs`
+  (``long_name`` on every variable and coordinate, ``units`` on numeric ones, ``axis = "T"`` on
+  ``time``, from :data:`VARIABLES` or given);
 * writing: :func:`write_dataset` (atomic, compressed, HDF5 ``fletcher32`` checksums) and
   :func:`release` / :func:`write_error`, which free a temporary that the HDF5 library could not
   close (disk full) and say what went wrong in one line;
@@ -41,18 +43,30 @@ from xarray.backends import BackendArray
 from neurogen._files import atomic_path
 from neurogen._version import __version__
 
-__all__ = ["CONVENTIONS", "REFERENCES", "VARIABLES", "RecordingError", "base_attrs", "cf_global_attrs", "corrupt",
-           "check_complevel", "check_storage", "describe_variables", "history_entry", "open_neurogen", "release",
-           "to_json", "write_dataset", "write_error"]
+__all__ = ["AXES", "CONVENTIONS", "KEYWORDS", "LICENSE", "REFERENCES", "VARIABLES", "RecordingError", "base_attrs",
+           "cf_global_attrs", "corrupt", "check_complevel", "check_storage", "describe_variables", "history_entry",
+           "open_neurogen", "release", "to_json", "variable_attrs", "write_dataset", "write_error"]
 
 CONVENTIONS = "CF-1.8, ACDD-1.3"
 REFERENCES = "arXiv:1712.04195; doi:10.1038/s41598-020-72593-4"
+#: ACDD ``keywords`` of every neurogen file.
+KEYWORDS = ("neurogen, deep generative model, variational autoencoder, repeated inference, concept formation, "
+            "MNIST")
+#: ACDD ``license`` unless given: the data's licence is for whoever publishes the file to say.
+LICENSE = "unspecified: set by whoever publishes this file (the neurogen software is MIT-licensed)"
+#: ACDD ``creator_name`` unless given.
+CREATOR = "neurogen"
+#: CF ``axis`` of the coordinates that have one (tools such as cf_xarray find the T axis by it).
+AXES = {"time": "T"}
 
 #: long_name and units of the names neurogen writes ("1": dimensionless, CF).
 VARIABLES: dict[str, tuple[str, str]] = {
     "latent": ("posterior mean E_q[z|x(t)]", "1"),
     "data": ("input image x(t): x(0) the corrupted stimulus, x(t+1) = E_p[x|z(t)]", "1"),
     "time": ("inference step", "1"),
+    "trial": ("trial number, in recording order", "1"),
+    "unit": ("latent unit index", "1"),
+    "pixel": ("pixel index of the flattened image, row by row", "1"),
     "label": ("digit label", "1"),
     "source": ("index into the MNIST training split", "1"),
     "noise": ("pixel-swap fraction p", "1"),
@@ -65,6 +79,27 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "sample_label": ("digit label of the memory's image", "1"),
     "seed": ("training seed of the subject", "1"),
 }
+
+#: ACDD ``summary`` and what made the file (``source``) by ``neurogen_format``; ``{subject}`` and
+#: ``{data}`` are filled from the file's attrs.
+_KINDS: dict[str, tuple[str, str]] = {
+    "neurogen-recording-1": (
+        "Repeated inference of {subject}, a trained deep generative model (VAE), from noisy digit images x(0): "
+        "latent(trial, time, unit) holds z(t) = E_q[z|x(t)] and data(trial, time, pixel), when recorded, "
+        "x(t+1) = E_p[x|z(t)]; each trial's label, source image, noise and mode are coordinates.",
+        "repeated inference (neurogen.run) of {subject}"),
+    "neurogen-concepts-1": (
+        "The concept hierarchy of {subject}: memories xi(i) = E_q[z|x(i)] of the images of {data} (eq. 9), "
+        "concepts, their class means (eq. 8), and the abstract concept, the mean of the concepts (eq. 12).",
+        "ConceptHierarchy.from_network: {subject} encoding every image of {data}"),
+    "neurogen-fixed-points-1": ("Fixed and slow points of the inference map z -> E_q[z|E_p[x|z]] of {subject}.",
+                                "find_fixed_points on the inference map of {subject}"),
+    "neurogen-jacobian-spectrum-1": ("Eigenvalues of the Jacobian of the inference map of {subject}.",
+                                     "jacobian_spectrum of the inference map of {subject}"),
+    "neurogen-study-data-1": ("The data behind one figure of a neurogen study (the title names it).", ""),
+}
+_SUMMARY = ("Data written by neurogen, which studies a trained deep generative model as an experimental subject "
+            "(arXiv:1712.04195).")
 
 
 class RecordingError(ValueError):
@@ -107,38 +142,46 @@ def _plain(value: Any) -> Any:
 
 
 def cf_global_attrs(title: str, *, history: str | None = None, source: str | None = None,
-                    summary: str | None = None, neurogen_format: str | None = None) -> dict[str, str]:
+                    summary: str | None = None, neurogen_format: str | None = None, license: str | None = None,
+                    creator_name: str | None = None) -> dict[str, str]:
     """The global attributes every neurogen file carries (CF and ACDD).
 
     Parameters
     ----------
     title : str
-        What the file holds, e.g. ``"neurogen study fig4: minimum distances per noise level"``.
+        What the file holds, briefly, e.g. ``"neurogen study fig4: minimum distances per noise level"``.
     history : str, optional
         Default: :func:`history_entry` of this process's command line.
     source : str, optional
         How the data were made. Default: ``"neurogen <version>"``.
     summary : str, optional
+        A paragraph on what the file holds. Default: by ``neurogen_format``, else a general one.
     neurogen_format : str, optional
         The file kind, e.g. ``"neurogen-study-data-1"``.
+    license : str, optional
+        Default: :data:`LICENSE` (to be set by whoever publishes the file).
+    creator_name : str, optional
+        Default: :data:`CREATOR`.
 
     Returns
     -------
     dict
-        ``title``, ``Conventions``, ``references``, ``history``, ``source``, ``neurogen_version``,
-        ``created`` / ``date_created`` (ISO 8601, UTC), and ``summary`` / ``neurogen_format``
-        when given.
+        ``title``, ``summary``, ``keywords``, ``license``, ``creator_name``, ``Conventions``,
+        ``references``, ``history``, ``source``, ``neurogen_version``, ``created`` /
+        ``date_created`` (ISO 8601, UTC), and ``neurogen_format`` when given.
     """
     if not isinstance(title, str) or not title.strip():
         msg = f"'title' must be a non-empty string: {title!r}"
         raise ValueError(msg)
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    out = {"title": title, "Conventions": CONVENTIONS, "references": REFERENCES,
+    kind = _KINDS.get(neurogen_format or "")
+    default_summary = kind[0].replace("{subject}", "a neurogen subject").replace("{data}", "the data") if kind else None
+    out = {"title": title, "summary": summary or default_summary or _SUMMARY, "keywords": KEYWORDS,
+           "license": license or LICENSE, "creator_name": creator_name or CREATOR,
+           "Conventions": CONVENTIONS, "references": REFERENCES,
            "history": history_entry() if history is None else history,
            "source": source or f"neurogen {__version__}", "neurogen_version": __version__,
            "created": created, "date_created": created}
-    if summary:
-        out["summary"] = summary
     if neurogen_format:
         out["neurogen_format"] = neurogen_format
     return out
@@ -148,13 +191,19 @@ def base_attrs(extra: Mapping[str, Any] | None = None, *, title: str = "neurogen
                neurogen_format: str = "neurogen-recording-1", source: str | None = None) -> dict[str, Any]:
     """:func:`cf_global_attrs` plus ``extra`` made storable.
 
-    Strings and numbers are kept, bools become ints, and anything else (a ``Stimulus``, a
-    ``Probe``, a dict) is stored as JSON text (:func:`to_json`).
+    ``summary`` and ``source`` say what made the file, from its kind (``neurogen_format``) and the
+    ``subject`` / ``data`` in ``extra``. Strings and numbers are kept, bools become ints, and
+    anything else (a ``Stimulus``, a ``Probe``, a dict) is stored as JSON text (:func:`to_json`).
     """
     extra = dict(extra or {})
-    if source is None and "subject" in extra:
-        source = f"neurogen {__version__}: repeated inference of {extra['subject']}"
-    out: dict[str, Any] = cf_global_attrs(title, source=source, neurogen_format=neurogen_format)
+    summary, made = _KINDS.get(neurogen_format, ("", ""))
+    fill = {"subject": str(extra.get("subject", "a neurogen subject")), "data": str(extra.get("data", "the data"))}
+    if source is None and made and ("subject" in extra or neurogen_format == "neurogen-recording-1"):
+        source = f"neurogen {__version__}: " + made.format(**fill)
+    elif source is None and neurogen_format == "neurogen-concepts-1":
+        source = f"neurogen {__version__}: ConceptHierarchy.from_patterns (memory patterns given)"
+    out: dict[str, Any] = cf_global_attrs(title, source=source, neurogen_format=neurogen_format,
+                                          summary=summary.format(**fill) if summary else None)
     for k, v in extra.items():
         if isinstance(v, (bool, np.bool_)):
             out[k] = int(v)
@@ -165,8 +214,22 @@ def base_attrs(extra: Mapping[str, Any] | None = None, *, title: str = "neurogen
     return out
 
 
+def variable_attrs(name: str, dtype: Any, long_name: str | None = None, units: str | None = None) -> dict[str, str]:
+    """CF attributes of a variable: ``long_name`` (given, else :data:`VARIABLES`), ``units`` for
+    numbers only (CF: none on text), and ``axis`` from :data:`AXES`."""
+    known = VARIABLES.get(str(name))
+    long_name = long_name or (known[0] if known else None)
+    out = {} if long_name is None else {"long_name": long_name}
+    if np.dtype(dtype).kind not in "USO":
+        out["units"] = units or (known[1] if known and known[0] == long_name else "1")
+    if str(name) in AXES:
+        out["axis"] = AXES[str(name)]
+    return out
+
+
 def describe_variables(ds: xr.Dataset, long_names: Mapping[str, str] | None = None,
-                       units: Mapping[str, str] | None = None, *, strict: bool = True) -> xr.Dataset:
+                       units: Mapping[str, str] | None = None, *, strict: bool = True,
+                       string_units: bool = True) -> xr.Dataset:
     """A copy of ``ds`` whose every variable and coordinate has ``long_name`` and ``units``.
 
     Parameters
@@ -175,9 +238,13 @@ def describe_variables(ds: xr.Dataset, long_names: Mapping[str, str] | None = No
     long_names, units : dict, optional
         By variable name; they win over the attrs already there, which win over :data:`VARIABLES`.
         A variable given a ``long_name`` without a unit gets ``units = "1"`` (dimensionless).
+        Coordinates named in :data:`AXES` (``time``) also get their CF ``axis``.
     strict : bool
         Raise if a variable is left without a ``long_name``. With ``False`` such variables are
         left as they are.
+    string_units : bool
+        ``False``: text variables get no ``units`` (CF: units do not apply to text) and lose any
+        they had, as in recordings. ``True`` (the studies' files): they get ``units`` too.
 
     Raises
     ------
@@ -202,7 +269,11 @@ def describe_variables(ds: xr.Dataset, long_names: Mapping[str, str] | None = No
             missing.append(str(name))
             continue
         unit = units.get(name) or attrs.get("units") or (known[1] if known and known[0] == long_name else "1")
-        var.attrs = {**attrs, "long_name": long_name, "units": unit}
+        axis = {"axis": AXES[str(name)]} if str(name) in AXES else {}
+        if string_units or var.dtype.kind not in "USO":
+            var.attrs = {**attrs, "long_name": long_name, "units": unit, **axis}
+        else:
+            var.attrs = {**{k: v for k, v in attrs.items() if k != "units"}, "long_name": long_name, **axis}
     if strict and missing:
         msg = (f"no long_name for {missing}: pass describe_variables(ds, long_names={{'{missing[0]}': "
                f"'...'}}, units={{'{missing[0]}': '1'}}) or set ds['{missing[0]}'].attrs['long_name'].")

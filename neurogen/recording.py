@@ -2,8 +2,11 @@
 
 The schema is DESIGN.md's "Recording schema": ``latent(trial, time, unit)`` and/or
 ``data(trial, time, pixel)``; coords on ``trial``: ``label``, ``source``, ``noise``, ``repeat``,
-``mode``; every variable and coordinate with ``long_name`` and ``units``; provenance in ``attrs``
-(CF and ACDD global attributes, the stimulus as JSON). Files are netCDF4 with zlib compression,
+``mode``; every variable and coordinate with ``long_name`` and, when numeric, ``units``; ``time``
+with CF ``axis = "T"``; provenance in ``attrs`` (CF and ACDD global attributes, the stimulus as
+JSON). In the file, the dimensions ``trial``, ``unit`` and ``pixel`` also have coordinate variables
+(positions 0, 1, ... unless the recording has its own), which CF tools look for; positions are not
+loaded back, so a loaded recording has the coordinates the recorded one had. Files are netCDF4 with zlib compression,
 chunking and HDF5 ``fletcher32`` checksums, written through :class:`RecordingWriter` to a temporary
 name and renamed when complete, so an interrupted or failed save never leaves a half file where a
 good one stood, nor a temporary or an open handle. ``run(..., out=path)`` streams batches through
@@ -22,8 +25,8 @@ import numpy as np
 import xarray as xr
 
 from neurogen._files import atomic_path, check_terminated
-from neurogen._netcdf import (CONVENTIONS, VARIABLES, RecordingError, base_attrs, cf_global_attrs, check_complevel,
-                              describe_variables, open_neurogen, release, write_error)
+from neurogen._netcdf import (CONVENTIONS, VARIABLES, RecordingError, base_attrs, check_complevel,
+                              describe_variables, open_neurogen, release, variable_attrs, write_error)
 
 __all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT", "base_attrs", "check_finite",
            "open_neurogen"]
@@ -31,6 +34,8 @@ __all__ = ["Recording", "RecordingError", "RecordingWriter", "FORMAT", "base_att
 FORMAT = "neurogen-recording-1"
 _TRIAL_COORDS = ("label", "source", "noise")
 _SIGNAL_DIMS = {"latent": ("trial", "time", "unit"), "data": ("trial", "time", "pixel")}
+#: Dimensions whose coordinate variable is written (positions when the recording has none).
+_INDEX_DIMS = ("trial", "unit", "pixel")
 
 
 def check_finite(signal: str, trials: slice, values: np.ndarray, where: str | os.PathLike = "recording") -> None:
@@ -55,7 +60,8 @@ class RecordingWriter:
         Sizes of ``trial``, ``time`` and ``unit`` / ``pixel`` (a dim no signal uses is left out).
     coords : dict
         ``time`` values and the per-trial coords (each needs a ``long_name`` in
-        :data:`neurogen._netcdf.VARIABLES`).
+        :data:`neurogen._netcdf.VARIABLES`); ``trial``, ``unit`` and ``pixel`` values when the
+        recording has them (else their positions are written).
     signals : sequence of str
         Variables to create (``latent``, ``data``).
     attrs : dict
@@ -112,18 +118,21 @@ class RecordingWriter:
         for dim in ("trial", "time", "unit", "pixel"):
             if dim in used:
                 nc.createDimension(dim, sizes[dim])
-        for name, values in coords.items():
+        # CF: every dimension a tool may plot along has a coordinate variable (positions by default)
+        index = {d: np.arange(sizes[d], dtype=np.int64) for d in _INDEX_DIMS if d in used and d not in coords}
+        for name, values in {**index, **coords}.items():
             values = np.asarray(values)
-            dim = "time" if name == "time" else "trial"
+            dim = name if name in ("time", *_INDEX_DIMS) else "trial"
             if values.dtype == object or values.dtype.kind in "US":
                 var = nc.createVariable(name, str, (dim,), fletcher32=True)
                 var[:] = values.astype(object)
             else:
                 var = nc.createVariable(name, values.dtype, (dim,), fletcher32=True)
                 var[:] = values
-            var.setncatts(dict(zip(("long_name", "units"), VARIABLES[name])))
+            kind = "U" if values.dtype == object else values.dtype
+            var.setncatts(variable_attrs(name, kind, VARIABLES[name][0]))
         tchunk = max(1, min(sizes["trial"], 256))
-        trial_coords = " ".join(k for k in coords if k != "time")
+        trial_coords = " ".join(k for k in coords if k not in ("time", *_INDEX_DIMS))
         self._vars = {}
         # netCDF4 has no 16-bit float: float16 values are stored exactly as float32 and tagged,
         # and open_neurogen casts them back
@@ -217,7 +226,7 @@ class Recording:
             msg = f"dataset must be an xarray.Dataset, got {type(dataset).__name__}."
             raise TypeError(msg)
         _validate(dataset, "dataset")
-        self.dataset = describe_variables(dataset, strict=False)
+        self.dataset = describe_variables(dataset, strict=False, string_units=False)
         self.dataset.set_close(dataset.close)  # a copy: closing it closes the file behind it
 
     # ------------------------------------------------------------- views
@@ -324,9 +333,13 @@ class Recording:
         sizes = {d: ds.sizes[d] for d in ("trial", "time", "unit", "pixel") if d in ds.sizes}
         coords = {"time": ds.time.values}
         coords.update({k: ds[k].values for k in ds.coords if k != "time" and ds[k].dims == ("trial",)})
+        coords.update({d: ds[d].values for d in ("unit", "pixel") if d in ds.coords and ds[d].dims == (d,)})
         dtype = str(ds[signals[0]].dtype)
         # a recording of an older version gains the attributes it lacks (its own are kept)
-        attrs = {**cf_global_attrs("neurogen recording"), **ds.attrs, "Conventions": CONVENTIONS}
+        attrs = {**base_attrs({"subject": ds.attrs["subject"]} if "subject" in ds.attrs else None), **ds.attrs,
+                 "Conventions": CONVENTIONS}
+        if "created" in ds.attrs and "date_created" not in ds.attrs:  # ACDD's name for the same date
+            attrs["date_created"] = ds.attrs["created"]
         with RecordingWriter(path, sizes, coords, signals, attrs, dtype=dtype, complevel=complevel) as w:
             for sig in signals:
                 for start in range(0, sizes["trial"], 1024):
@@ -352,6 +365,7 @@ class Recording:
         """
         ds = open_neurogen(path, lazy=lazy, kind="recording",
                            validate=lambda d: _validate(d, str(path), strict=True))
+        ds = _without_positions(ds)
         ds.encoding["source"] = str(path)
         try:
             return cls(ds)
@@ -390,6 +404,18 @@ class Recording:
         from neurogen.nwb import to_pynapple
 
         return to_pynapple(self)
+
+
+def _without_positions(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` without the coordinate variables of ``trial`` / ``unit`` / ``pixel`` that hold only
+    positions (written for CF tools; a recording made by ``run`` has none)."""
+    drop = [d for d in _INDEX_DIMS if d in ds.coords and ds[d].dims == (d,)
+            and np.array_equal(np.asarray(ds[d].values), np.arange(ds.sizes[d]))]
+    if not drop:
+        return ds
+    out = ds.drop_vars(drop)
+    out.set_close(ds.close)
+    return out
 
 
 def _validate(ds: xr.Dataset, where: str, strict: bool = False) -> None:

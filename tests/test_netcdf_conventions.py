@@ -26,11 +26,13 @@ from builders import make_digits, make_network, make_recording
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
-GLOBAL = ("title", "references", "history", "source", "Conventions", "neurogen_version", "created")
+GLOBAL = ("title", "summary", "keywords", "license", "creator_name", "references", "history", "source", "Conventions",
+          "neurogen_version", "created", "date_created")
 
 
-def check_file(path, *, compressed: bool | None = None) -> netCDF4.Dataset:
-    """Open ``path`` with plain netCDF4 and check the attributes every neurogen file carries."""
+def check_file(path, *, compressed: bool | None = None, string_units: bool = False) -> netCDF4.Dataset:
+    """Open ``path`` with plain netCDF4 and check the attributes every neurogen file carries
+    (units on numeric variables; on text ones too with ``string_units``, as the studies write)."""
     nc = netCDF4.Dataset(path)
     for name in GLOBAL:
         assert str(nc.getncattr(name)).strip(), f"{path}: empty global attribute {name}"
@@ -38,9 +40,14 @@ def check_file(path, *, compressed: bool | None = None) -> netCDF4.Dataset:
     assert "arXiv:1712.04195" in nc.references and "doi:10.1038/s41598-020-72593-4" in nc.references
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 \S", nc.history), nc.history
     assert f"(neurogen {__version__})" in nc.history
+    assert len(nc.title) <= 100 and len(nc.summary) > len(nc.title)
+    assert nc.date_created == nc.created
     for name, var in nc.variables.items():
         assert var.getncattr("long_name").strip(), f"{path}: {name} has no long_name"
-        assert var.getncattr("units").strip(), f"{path}: {name} has no units"
+        if var.dtype == str and not string_units:
+            assert "units" not in var.ncattrs(), f"{path}: the text variable {name} has units"
+        else:
+            assert var.getncattr("units").strip(), f"{path}: {name} has no units"
         assert var.filters()["fletcher32"], f"{path}: {name} is written without a checksum"
         if compressed is not None and var.dtype != str and var.ndim >= 2:
             assert var.filters()["zlib"] is compressed, f"{path}: {name} compression"
@@ -58,11 +65,15 @@ def test_saved_recording(tmp_path):
     path = make_recording().save(tmp_path / "rec.nc")
     with check_file(path, compressed=True) as nc:
         assert nc["latent"].long_name == "posterior mean E_q[z|x(t)]" and nc["latent"].units == "1"
-        assert nc["time"].long_name == "inference step"
+        assert nc["time"].long_name == "inference step" and nc["time"].axis == "T"
         assert nc["noise"].long_name == "pixel-swap fraction p"
         assert nc["source"].long_name == "index into the MNIST training split"
-        assert nc.title and nc.source.startswith(f"neurogen {__version__}")
+        assert nc.title and nc.source == f"neurogen {__version__}: repeated inference (neurogen.run) of Network"
+        assert nc.summary.startswith("Repeated inference of Network, a trained deep generative model")
         assert set(nc.dimensions) == {"trial", "time", "unit", "pixel"}
+        for dim in ("trial", "unit", "pixel"):  # CF coordinate variables: positions
+            np.testing.assert_array_equal(nc[dim][:], np.arange(nc.dimensions[dim].size))
+        assert "units" not in nc["mode"].ncattrs()
 
 
 def test_streamed_recording_latent_only(stimulus, tmp_path):
@@ -71,7 +82,8 @@ def test_streamed_recording_latent_only(stimulus, tmp_path):
     run(make_network(), stimulus, steps=2, probe=Probe("latent"), out=path, progress=False).close()
     with check_file(path, compressed=True) as nc:
         assert set(nc.dimensions) == {"trial", "time", "unit"}
-        assert set(nc.variables) == {"latent", "time", "label", "source", "noise", "repeat", "mode"}
+        assert set(nc.variables) == {"latent", "time", "label", "source", "noise", "repeat", "mode", "trial", "unit"}
+        assert nc["latent"].coordinates == "label source noise repeat mode"
     with check_file(make_recording(signals=("latent",)).save(tmp_path / "b.nc")) as nc:
         assert "pixel" not in nc.dimensions
 
@@ -101,6 +113,35 @@ def test_base_attrs_store_objects_as_json(stimulus):
     assert json.loads(attrs["stimulus"]) == json.loads(to_json(stimulus))
     assert attrs["n"] == 3 and attrs["x"] == 0.5 and attrs["flag"] == 1 and attrs["cfg"] == '{"a": [1, 2]}'
     assert attrs["title"] == "neurogen recording" and attrs["references"] == REFERENCES
+    assert attrs["summary"].startswith("Repeated inference of a neurogen subject")
+    assert {"keywords", "license", "creator_name", "created", "date_created"} <= set(attrs)
+
+
+def test_cf_xarray_finds_the_axes(stimulus, tmp_path):
+    """cf_xarray finds the T axis (time) of a recording, streamed or saved, in memory and loaded;
+    trial and unit have coordinate variables in the file (issue 29)."""
+    cfxr = pytest.importorskip("cf_xarray")  # noqa: F841 (registers the .cf accessor)
+    path = tmp_path / "r.nc"
+    rec = run(make_network(), stimulus, steps=2, out=path, progress=False)
+    rec.close()
+    with Recording.load(path, lazy=False) as loaded:
+        assert loaded.dataset.cf.axes == {"T": ["time"]}
+        assert loaded.latent.cf["T"].name == "time"
+        assert "trial" not in loaded.dataset.coords and "unit" not in loaded.dataset.coords  # positions: not loaded
+    assert make_recording().dataset.cf.axes == {"T": ["time"]}
+    with xr.open_dataset(path) as raw:  # what another tool sees
+        assert raw.cf.axes == {"T": ["time"]}
+        assert {"trial", "unit"} <= set(raw.indexes)
+        assert raw["mode"].attrs == {"long_name": "pixel-swap mode"}
+
+
+def test_concepts_source_says_what_made_it(tmp_path):
+    """concepts.nc's source and summary name the subject, the data and the method."""
+    h = ConceptHierarchy.from_network(make_network(), make_digits())
+    with netCDF4.Dataset(h.save(tmp_path / "c.nc")) as nc:
+        assert nc.source.startswith(f"neurogen {__version__}: ConceptHierarchy.from_network: Network encoding every "
+                                    "image of ")
+        assert nc.summary.startswith("The concept hierarchy of Network: memories")
 
 
 def test_concepts_file(tmp_path):
@@ -120,7 +161,7 @@ def test_study_file(tmp_path):
     ds = describe_variables(ds, long_names={"min_distance": "min_t ||z(t) - xi||", "level": "hierarchy level",
                                             "trials": "trials per noise level"})
     ds.attrs.update(cf_global_attrs("neurogen study fig4", neurogen_format="neurogen-study-data-1"))
-    with check_file(write_dataset(ds, tmp_path / "fig4.nc"), compressed=True) as nc:
+    with check_file(write_dataset(ds, tmp_path / "fig4.nc"), compressed=True, string_units=True) as nc:
         assert nc["noise"].long_name == "pixel-swap fraction p" and nc["trials"].units == "1"
         assert nc.title == "neurogen study fig4"
     assert [p.name for p in tmp_path.iterdir()] == ["fig4.nc"]
