@@ -179,10 +179,9 @@ def cmd_train(a: argparse.Namespace) -> int:
             raise ValueError(msg) from None
     tr, te = _data(a.data, "train"), _data(a.data, "test")
     if a.limit:
-        with _option("--limit"):
-            if a.limit > len(tr):
-                msg = f"--limit {a.limit}: the training data holds only {len(tr):,} images."
-                raise ValueError(msg)
+        if a.limit > len(tr):  # what the data holds: one line naming the option
+            msg = f"--limit {a.limit}: the training data holds only {len(tr):,} images."
+            raise ValueError(msg)
         tr = tr.select(n=a.limit, seed=a.seed)
     net = Network(config, seed=a.seed)
     extra = {"force": True} if a.force else {}
