@@ -46,7 +46,7 @@ import xarray as xr
 
 from neurogen._files import atomic_dir, atomic_path, check_terminated
 from neurogen._netcdf import check_storage, one_line
-from neurogen._nwb_file import (ITI_STEPS, METADATA, MODULE, SIGNAL_DIM, STEP_SECONDS, NWBWarning, as_dataset,
+from neurogen._nwb_file import (ITI_STEPS, METADATA, SIGNAL_DIM, STEP_SECONDS, NWBWarning, as_dataset,
                                 build_file, check_metadata, layout, read_dataset, read_hierarchy_dataset, require)
 from neurogen.recording import Recording, RecordingError, _validate
 
