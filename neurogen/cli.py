@@ -400,6 +400,9 @@ def study_script(name: str, argv: Sequence[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if not any(a == "--out" or a.startswith("--out=") for a in args) and not {"-h", "--help"} & set(args):
+        from pathlib import Path
+
+        Path("out").mkdir(exist_ok=True)  # the default's folder (`--out` itself never makes folders above DIR)
         args += ["--out", f"out/{name}"]
     return main(["study", name, *args])
 

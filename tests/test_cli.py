@@ -483,15 +483,18 @@ class _FakeData:
         return self
 
 
-def test_study_script_defaults_out(monkeypatch):
-    """The thin scripts' entry runs `neurogen study NAME` with --out out/NAME unless given."""
+def test_study_script_defaults_out(monkeypatch, tmp_path):
+    """The thin scripts' entry runs `neurogen study NAME` with --out out/NAME unless given (and
+    makes the folder out/, which --out would not)."""
     import neurogen.cli
 
+    monkeypatch.chdir(tmp_path)
     seen = []
     monkeypatch.setattr(neurogen.cli, "main", lambda argv: seen.append(argv) or 0)
     assert neurogen.cli.study_script("fig2", ["--profile", "tiny"]) == 0
     assert neurogen.cli.study_script("fig2", ["--out", "elsewhere"]) == 0
     assert seen == [["study", "fig2", "--profile", "tiny", "--out", "out/fig2"], ["study", "fig2", "--out", "elsewhere"]]
+    assert (tmp_path / "out").is_dir()
 
 
 def test_noise_levels():
