@@ -65,6 +65,9 @@ def header(results: dict, source: str, target: str) -> str:
         if key in prov:
             lines.append(f"| {key} | {cell(prov[key])} |")
     lines.append(f"| studies | {len(results.get('studies', {}))} ({cell(', '.join(results.get('studies', {})))}) |")
+    failed = {n: v["error"] for n, v in results.get("studies", {}).items() if "error" in v}
+    if failed:
+        lines.append(f"| failed studies | {cell('; '.join(f'{n}: {e}' for n, e in failed.items()))} |")
     lines.append(f"| claims | {len(results['claims'])} |")
     if times:
         lines.append(f"| study times (s) | {cell(', '.join(f'{k} {v}' for k, v in times.items()))} |")

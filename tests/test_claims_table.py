@@ -34,6 +34,7 @@ def test_write_page_names_its_run(tmp_path, capsys):
     text = out.read_text()
     assert "neurogen replicate --profile quick --out ." in text and "2026-12-07T00:00:00+00:00" in text
     assert f"--write {out}" in text and "| claims | 2 |" in text
+    assert "| failed studies | fig3: RuntimeError: boom |" in text
     assert "approach \\| first" in text  # pipes escaped
     assert "| fig2 | 1 | 0 | 0 | 1 | 0 | 1 |" in text  # by study: one fails, one fragile
     rows = [r for r in text.splitlines() if r.startswith("| fig")]

@@ -128,8 +128,9 @@ def _claim_row(c: Claim) -> str:
             f"<td>{e(c.reading)}</td><td class='rule small'>{e(c.rule)}</td></tr>")
 
 
-_COLUMNS = (("study", 7), ("claim", 13), ("paper", 9), ("measured", 22), ("verdict", 7), ("fragile", 6),
-            ("robustness", 11), ("subjects", 10), ("pixel-swap reading", 6), ("rule", 9))
+#: The claims table's columns and their share of the page's width (%).
+_COLUMNS = (("study", 6), ("claim", 13), ("paper", 8), ("measured", 22), ("verdict", 7), ("fragile", 6),
+            ("robustness", 11), ("subjects", 10), ("pixel-swap reading", 6), ("rule", 11))
 
 
 def render_html(results: dict[str, StudyResult | str], claims: list[Claim], provenance: dict[str, Any],
