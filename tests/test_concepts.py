@@ -151,7 +151,7 @@ def test_from_network_concepts_and_abstract(hierarchy, net, data):
 def test_from_network_batching(hierarchy, net, data):
     """A small batch_size gives the same memories as the default."""
     small = ConceptHierarchy.from_network(net, data, batch_size=7)
-    np.testing.assert_allclose(small.memory.values, hierarchy.memory.values, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(small.memory.values, hierarchy.memory.values, rtol=1e-6, atol=2e-6)  # float32 GEMMs of other batch sizes round differently
 
 
 def test_from_network_provenance(hierarchy, net, data):

@@ -191,7 +191,7 @@ def test_cli_trains_a_grid(idx_dir, tmp_path, capsys):
     out = tmp_path / "sweep"
     rc = main(["sweep", "--task", "train_elbo", "--grid", "n_latent=2,3", "--grid", "lr=1e-3", "--epochs", "1",
                "--out", str(out), "--workers", "1", "--set", "n_hidden=8", "--set", f"mnist={idx_dir}",
-               "--set", "ll_samples=4", "--quiet"])
+               "--set", "ll_samples=4"])
     assert rc == 0
     with xr.open_dataset(out / "sweep.nc") as ds:
         assert dict(ds.sizes) == {"n_latent": 2, "lr": 1}
