@@ -424,7 +424,8 @@ def cmd_replicate(a: argparse.Namespace) -> int:
     out = _check_out_dir(a.out)
     from neurogen.studies.report import replicate
 
-    page = replicate(profile=a.profile, out=out, device=a.device, studies=a.studies, quiet=a.quiet)
+    page = replicate(profile=a.profile, out=out, device=a.device, studies=a.studies, quiet=a.quiet,
+                     **({"command": ["neurogen", *a.argv]} if getattr(a, "argv", None) is not None else {}))
     _say(a, f"report: {page}")
     results = Path(page).parent / "results.json"  # replicate writes it next to the page
     studies = json.loads(results.read_text())["studies"] if results.is_file() else {}

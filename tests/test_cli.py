@@ -461,7 +461,7 @@ def test_force_and_quiet_reach_the_library(monkeypatch, tmp_path, capsys):
 
     calls = []
     fake_report = types.ModuleType("neurogen.studies.report")
-    fake_report.replicate = lambda profile, out, device, studies, *, quiet=False: calls.append(
+    fake_report.replicate = lambda profile, out, device, studies, *, quiet=False, **kw: calls.append(
         ("replicate", quiet)) or Path(out) / "index.html"
     fake_studies = types.ModuleType("neurogen.studies")
     fake_studies.STUDIES, fake_studies.PROFILES = {"fig2": None}, {"tiny": None}

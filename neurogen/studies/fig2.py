@@ -134,14 +134,15 @@ def claims(ds: xr.Dataset) -> list[Claim]:
             return k == n, f"{what} in {k} of {n} labels ({outs})"
         return over_seeds(ds, check)
 
+    nz = int(ds["subject_n_latent"].values.ravel()[0]) if "subject_n_latent" in ds else 100
     v1, subj1, m1 = per_seed("dip_dip", "approach")
     v2, subj2, m2 = per_seed("dip_leaves", "moves away")
     return [
         Claim(NAME, "Trajectories first rapidly approach the concept (each label)", f"{n} of {n} labels", m1, v1,
               "each label's mean distance curve falls significantly below d(0): " + RULE.split(";")[0]
-              + " (z = 1.645, one-sided 5 %)", f"Nz = 100, {subj1}", ds.attrs["mode"]),
+              + " (z = 1.645, one-sided 5 %)", f"Nz = {nz}, {subj1}", ds.attrs["mode"]),
         Claim(NAME, "... and then move away from it (each label)", f"{n} of {n} labels", m2, v2,
               "after its minimum each label's mean curve rises significantly: d(T) - d_min > "
-              "z*sqrt(s(T)^2 + s(t*)^2) (outcome 'settles' or 'runs_away')", f"Nz = 100, {subj2}",
+              "z*sqrt(s(T)^2 + s(t*)^2) (outcome 'settles' or 'runs_away')", f"Nz = {nz}, {subj2}",
               ds.attrs["mode"]),
     ]
