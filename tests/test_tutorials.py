@@ -23,6 +23,7 @@ WRITES = {
     "06_your_own_subject.py": ["06_my_subject.nc"],
     "07_silence_the_concept_units.py": ["07_lesions.png", "07_clamped.nc"],
     "08_recording_as_nwb.py": ["08_sixes.nwb", "08_tuning.png", "08_sixes.nc"],
+    "09_opening_the_black_box.py": ["09_speed.png", "09_points.nc"],
 }
 
 
