@@ -30,7 +30,8 @@ from neurogen.data import Digits, cache_dir, load_mnist
 from neurogen.network import Network, NetworkConfig
 
 __all__ = ["Profile", "PROFILES", "BySize", "TrialSizes", "get_profile", "Context", "context", "context_for",
-           "subject_context", "development_checkpoints", "save_figure", "save_data", "save_json", "shipped_latents"]
+           "subject_context", "development_checkpoints", "FIG_WIDTH", "save_figure", "save_data", "save_json",
+           "shipped_latents"]
 
 
 @attrs.frozen
@@ -264,6 +265,10 @@ def context(profile: str | Profile = "quick", device: str = "auto",
 
 
 # ------------------------------------------------------------------------------- output
+
+#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
+#: Every study's ``plot`` draws this wide, its texts at least 9 pt as shown (tests/studies/test_figure_sizes.py).
+FIG_WIDTH = 12.2
 
 
 def save_figure(fig: Any, out: str | os.PathLike, name: str) -> list[Path]:

@@ -46,7 +46,7 @@ from neurogen.associative import HierarchicalPatterns, HopfieldNetwork, ModernHo
 from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
 from neurogen.studies._beta_sweep import modern_vae
-from neurogen.studies._common import BySize, Context
+from neurogen.studies._common import FIG_WIDTH, BySize, Context
 from neurogen.studies._measure import PROGRESS, noise_sweep, trials_for
 from neurogen.studies._dips import dips
 from neurogen.studies.claims import Claim, verdict
@@ -259,8 +259,6 @@ def summary(sub: xr.Dataset) -> dict[str, Any]:
             "boundaries": ", ".join(f"{float(b):.3g}" for b in st["boundary"].values) or "none"}
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 
 
 def _headroom(ax: Any, top: float = 0.2) -> None:

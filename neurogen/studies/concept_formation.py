@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, context_for, development_checkpoints
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, context_for, development_checkpoints
 from neurogen.studies._measure import distance_curves, noise_sweep
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies.claims import Claim, verdict
@@ -100,40 +100,55 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
+def _legend_below(ax: Any, ncol: int = 2) -> None:
+    """The panel's legend under its x label, off the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False)
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """Test ELBO, outcome counts, dip depth and the stages, each against epoch."""
+    """(a) test ELBO, (b) outcome counts, (c) dip depth and (d) the stages, each against epoch.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least
+    10 pt), two by two; each panel's legend sits under its axes, off the data.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
-    fig, axes = plt.subplots(1, 4, figsize=(18, 3.9), layout="constrained")
+    fig, grid = plt.subplots(2, 2, figsize=(FIG_WIDTH, 8.6), layout="constrained")
+    axes = grid.ravel()
     e = ds.epoch.values
     axes[0].plot(e, ds["test_elbo"], "o-")
     axes[0].set_ylabel("test ELBO (nats)")
+    axes[0].set_title("(a) test ELBO of the checkpoint", fontsize=11)
     outcome = ds["dip_outcome"].astype(str)
     for k, (name, marker) in enumerate(zip(na.OUTCOMES, "xos^")):
         axes[1].plot(e, (outcome == name).sum("label"), f"{marker}-", color=f"C{k}", label=name.replace("_", " "))
     axes[1].set_ylabel(f"labels (of {ds.sizes['label']})")
     axes[1].yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[1].legend(fontsize=7)
+    axes[1].set_title(f"(b) Fig. 2: outcome of each label's curve (p = {ds.attrs['p']})", fontsize=11)
+    _legend_below(axes[1])
     axes[2].plot(e, ds["dip_depth"].mean("label"), "o-", label=r"$d_{\min} / d(0)$")
     axes[2].plot(e, ds["dip_final_ratio"].mean("label"), "s--", label=r"$d(T) / d(0)$")
     axes[2].set_ylabel("ratio (mean over labels)")
-    axes[2].legend(fontsize=8)
+    axes[2].set_title(r"(c) depth of the dip, $d(t) = \|z(t) - \bar{\xi}_{\mathrm{label}}\|_2$", fontsize=11)
+    _legend_below(axes[2])
     for mode in ds["mode"].values:
         in_order = [int(bool(st["in_order"]) and bool(st["complete"]))
                     for st in (_stages(ds.sel(epoch=ep), str(mode)) for ep in ds.epoch.values)]
-        axes[3].plot(e, in_order, "o-", label=str(mode))
+        axes[3].plot(e, in_order, "o-", label=str(mode).replace("_", " "))
     axes[3].set_yticks([0, 1], ["no", "yes"])
-    axes[3].set_ylabel("stages I → II → III in order")
-    axes[3].legend(fontsize=8)
+    axes[3].set_ylim(-0.15, 1.15)
+    axes[3].set_ylabel("all three, in order")
+    axes[3].set_title("(d) Fig. 4: stages I → II → III under each reading", fontsize=11)
+    _legend_below(axes[3], ncol=len(ds["mode"].values))
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xticks(e)
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("epoch")
-    fig.suptitle(f"concept formation over training ({ds.attrs['training']}); p = {ds.attrs['p']} "
-                 f"({ds.attrs['mode']})", fontsize=10)
+    fig.suptitle(f"concept formation over training; p = {ds.attrs['p']} ({ds.attrs['mode']})\n"
+                 f"{ds.attrs['training']}", fontsize=11)
     return fig
 
 

@@ -17,7 +17,7 @@ import xarray as xr
 
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
-from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._measure import concept_image_distance
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies.claims import Claim, over_seeds
@@ -78,7 +78,11 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """The first seed's frames x(t) and concept image; below, every seed's data-space distance curve."""
+    """The first seed's frames x(t) and concept image; below, every seed's data-space distance curve.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least
+    10 pt); the curves' legend sits right of their axes, off the data.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
@@ -88,29 +92,30 @@ def plot(ds: xr.Dataset) -> Any:
     n_show = min(first.sizes["time"], N_FRAMES)
     cols = 10
     rows = int(np.ceil(n_show / cols))
-    fig = plt.figure(figsize=(cols * 0.9 + 2.4, rows * 0.95 + 3.2), layout="constrained")
-    gs = fig.add_gridspec(rows + 3, cols + 2)
+    fig = plt.figure(figsize=(FIG_WIDTH, rows * 1.25 + 3.9), layout="constrained")
+    gs = fig.add_gridspec(2, 1, height_ratios=[rows * 1.25, 3.4])
+    frames = gs[0].subgridspec(rows, cols + 2)
     for k in range(n_show):
-        ax = fig.add_subplot(gs[k // cols, k % cols])
+        ax = fig.add_subplot(frames[k // cols, k % cols])
         ax.imshow(first["images"].isel(time=k).values, cmap="gray", vmin=0, vmax=1)
         ax.set_axis_off()
-        ax.set_title(f"t = {int(first.time[k])}", fontsize=6)
-    ax = fig.add_subplot(gs[:rows, cols:])
+        ax.set_title(f"t = {int(first.time[k])}", fontsize=10)
+    ax = fig.add_subplot(frames[:, cols:])
     ax.imshow(first["concept_image"].values, cmap="gray", vmin=0, vmax=1)
-    ax.set_title(rf"$E_p[x \mid \bar{{\xi}}_{{{label}}}]$", fontsize=9)
+    ax.set_title("concept image\n" + rf"$E_p[x \mid \bar{{\xi}}_{{{label}}}]$", fontsize=11)
     ax.set_axis_off()
-    ax = fig.add_subplot(gs[rows:, :])
+    ax = fig.add_subplot(gs[1])
     for k, seed in enumerate(seeds):
         m, s = ds["distance_mean"].sel(seed=seed), ds["distance_sem"].sel(seed=seed).fillna(0)
         outcome = str(ds["dip_outcome"].sel(seed=seed).values).replace("_", " ")
-        ax.plot(m.time, m, color=f"C{k}", lw=1, label=f"seed {seed}: {outcome}")
+        ax.plot(m.time, m, color=f"C{k}", lw=1.3, label=f"seed {seed}: {outcome}")
         ax.fill_between(m.time, m - s, m + s, color=f"C{k}", alpha=0.25)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("inference step t")
     ax.set_ylabel(rf"$\|x(t) - E_p[x \mid \bar{{\xi}}_{{{label}}}]\|_2$")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="mean ± SEM", fontsize=10, title_fontsize=10)
     fig.suptitle(f"seed {seeds[0]}: x(t) from a noisy '{label}' (p = {ds.attrs['p']}, {ds.attrs['mode']}); "
-                 f"below: mean ± SEM over {int(ds['n'].max())} trials per seed", fontsize=9)
+                 f"below: mean ± SEM over {int(ds['n'].max())} trials per seed", fontsize=11)
     return fig
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, TrialSizes, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, TrialSizes, subject_coords
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies._measure import distance_curves
 from neurogen.studies.claims import Claim, over_seeds
@@ -70,8 +70,6 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 
 
 def _outcomes_title(lab: int, by_seed: dict[int, str]) -> str:

@@ -23,7 +23,7 @@ import xarray as xr
 
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, subject_coords
 from neurogen.studies.claims import Claim, across, param
 
 NAME = "fig3"
@@ -134,8 +134,6 @@ def _describe(criterion: str, threshold: float) -> str:
     return _CRITERION_TEXT.get(criterion, criterion).format(t=threshold, p=100 * threshold)
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 #: Short names of the active-unit criteria for panel (d)'s axis.
 _CRITERION_SHORT = {"relative_variance": "variance\n> 1 % of max", "variance": "variance\n> 0.01",
                     "kl": "KL > 0.01\nnats", "concept_amplitude": "concept\namplitude"}

@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, subject_coords
 from neurogen.studies._measure import noise_sweep
 from neurogen.studies.claims import Claim, over_seeds
 
@@ -76,8 +76,6 @@ def stage_text(st: xr.Dataset) -> tuple[str, bool]:
     return f"{str(st['sequence'].values)}, boundaries at p = {bounds}", ok
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 _COLORS = {"memory": "C2", "concept": "C1", "abstract": "C0"}
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context, shipped_latents, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, shipped_latents, subject_coords
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies._measure import distance_curves
 from neurogen.studies.claims import Claim, verdict
@@ -84,8 +84,6 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 
 
 def plot(ds: xr.Dataset) -> Any:

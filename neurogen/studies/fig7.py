@@ -29,7 +29,7 @@ from neurogen import analysis as na
 
 from neurogen.data import cache_dir
 from neurogen.evaluation import data_fingerprint, log_likelihood, train_elbo
-from neurogen.studies._common import BySize, Context, shipped_latents
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, shipped_latents
 from neurogen.studies._measure import PROGRESS
 from neurogen.studies.claims import Claim, param, verdict
 from neurogen.sweep import sweep
@@ -142,8 +142,6 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 #: The paper's latent size beyond which the test bound stops improving (Fig. 7, marked on the plot).
 PAPER_NZ = 14
 

@@ -16,7 +16,7 @@ import xarray as xr
 
 from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, subject_coords
 from neurogen.studies.claims import Claim, verdict
 
 NAME = "figA1"
@@ -90,10 +90,13 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """(a) all labels, (b) the three labels; one colour per label."""
+    """(a) all labels, (b) the three labels; one colour per label (one colour bar for both).
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least 10 pt).
+    """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(FIG_WIDTH, 5.4), layout="constrained")
     panels = ((ds["embedding_all"], "label", "sample", "(a) all labels", ds["separation_all"]),
               (ds["embedding_three"], "label_three", "sample_three", f"(b) labels {ds.attrs['three']}",
                ds["separation_three"]))
@@ -104,7 +107,8 @@ def plot(ds: xr.Dataset) -> Any:
                         vmin=-0.5, vmax=9.5, s=3)
         ax.set_xlabel("PC 1")
         ax.set_ylabel("PC 2")
-        ax.set_title(f"{title}: {e.sizes[dim]} memories, between-label share {float(sep):.2f}", fontsize=9)
+        ax.set_title(f"{title}: {e.sizes[dim]} memories\nbetween-label share of the variance {float(sep):.2f}",
+                     fontsize=11)
     fig.colorbar(sc, ax=axes, ticks=range(10), label="label")
     return fig
 

@@ -27,7 +27,7 @@ from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
 from neurogen.classifier import trained_classifier
 from neurogen.stimulus import PixelSwap, Stimulus
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, subject_coords
 from neurogen.studies._measure import final_states, trials_for
 from neurogen.studies._dips import RULE, dips
 from neurogen.studies.claims import Claim, across
@@ -136,8 +136,6 @@ def measure(ctx: Context, sizes: Sizes) -> xr.Dataset:
     return out
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 
 
 def plot(ds: xr.Dataset) -> Any:

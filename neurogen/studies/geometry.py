@@ -59,7 +59,7 @@ from neurogen import analysis as na
 from neurogen._netcdf import describe_variables
 from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
-from neurogen.studies._common import BySize, Context, subject_coords
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, subject_coords
 from neurogen.studies._measure import PROGRESS, trials_for
 from neurogen.studies.claims import Claim, across, verdict
 
@@ -223,49 +223,84 @@ def _generalization_index(tg: xr.DataArray, chance: float) -> tuple[float, float
     return (off / diag if diag > 0 else float("nan")), diag
 
 
+def _log_ticks(axis: Any) -> None:
+    """Ticks at 1, 2, 5 × 10^k labelled as plain numbers (no minor labels crowding a short log axis)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=12))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _legend_below(ax: Any, ncol: int = 2) -> None:
+    """The panel's legend under its x label, off the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False)
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """Rows: per p, RDM frames and ρ(t); last row: CKA, participation ratio, two generalisation matrices."""
+    """Rows: per p, RDM frames and ρ(t); last row: CKA, participation ratio, two generalisation matrices.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least
+    10 pt): the RDM rows share one grid (the ρ(t) panel two frames wide, its legend above the first),
+    the last row another of four equal panels, legends under their axes.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     noises = [float(v) for v in ds.noise.values]
     frames = [int(v) for v in ds.frame.values] if "frame" in ds.dims else []
-    ncols = max(len(frames) + 1, 4)
-    fig = plt.figure(figsize=(2.6 * ncols, 2.6 * (len(noises) + 1.3)), layout="constrained")
-    grid = fig.add_gridspec(len(noises) + 1, ncols)
+    has_rdm = "rdm_frame" in ds
+    cell = min(1.9, FIG_WIDTH / (len(frames) + 2.6))  # one frame's width in inches, about
+    top_h = len(noises) * (cell + 0.5) + 0.6 if has_rdm else 1.0
+    bottom_h = 4.2
+    fig = plt.figure(figsize=(FIG_WIDTH, top_h + bottom_h), layout="constrained")
+    outer = fig.add_gridspec(2, 1, height_ratios=[top_h, bottom_h])
+    top = outer[0].subgridspec(len(noises) if has_rdm else 1, len(frames) + 1,
+                               width_ratios=[1] * len(frames) + [2.2])
+    bottom = outer[1].subgridspec(1, 4)
     tol = float(ds.attrs["tol"])
-    if "rdm_frame" not in ds:
-        ax = fig.add_subplot(grid[: len(noises), :])
+    if not has_rdm:
+        ax = fig.add_subplot(top[0, :])
         ax.axis("off")
         ax.text(0.5, 0.5, f"RDMs not measured: {ds.attrs.get('rdm_not_measured', '')}", ha="center", va="center")
-    for r, p in enumerate(noises if "rdm_frame" in ds else []):
+    colors = {"class": "C0", "identity": "C3"}
+    for r, p in enumerate(noises if has_rdm else []):
         d = ds.sel(noise=p)
         vmax = float(d["rdm_frame"].max()) or 1.0
         for c, t in enumerate(frames):
-            ax = fig.add_subplot(grid[r, c])
+            ax = fig.add_subplot(top[r, c])
             ax.imshow(d["rdm_frame"].sel(frame=t).values, cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"p = {p:g}, t = {t}", fontsize=8)
-        ax = fig.add_subplot(grid[r, ncols - 1])
-        for name, color in (("class", "C0"), ("identity", "C3")):
+            ax.set_title(f"t = {t}", fontsize=10)
+            if c == 0:
+                ax.set_ylabel(f"RDM, p = {p:g}")
+        ax = fig.add_subplot(top[r, len(frames)])
+        for name, color in colors.items():
             curve = d["rdm_similarity"].sel(model=name)
-            ax.plot(curve.time, curve, color=color, label=name)
+            ax.plot(curve.time, curve, color=color)
             ax.axvline(_peak(curve, tol), color=color, ls=":")
-        ax.set_ylabel("Spearman ρ with model", fontsize=8)
-        ax.set_xlabel("inference step t", fontsize=8)
-        ax.legend(fontsize=7)
-    row = len(noises)
-    ax = fig.add_subplot(grid[row, 0])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(f"Spearman ρ, p = {p:g}")
+        if r == len(noises) - 1:
+            ax.set_xlabel("inference step t")
+        if r == 0:
+            handles = [Line2D([], [], color=c) for c in colors.values()] + [Line2D([], [], color="k", ls=":")]
+            ax.legend(handles, [*colors, "peak"], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+                      frameon=False, title="RDM vs each model's RDM", handlelength=1.5, columnspacing=1.0)
+    ax = fig.add_subplot(bottom[0, 0])
     ceiling = ds["cka_seeds"]
     ax.fill_between(ceiling.time, ceiling.min("pair"), ceiling.max("pair"), color="gray", alpha=0.4,
                     label="seed pairs")
     for k, nz in enumerate(ds.other_n_latent.values):
         ax.plot(ds.time, ds["cka_n_latent"].sel(other_n_latent=nz), color=f"C{k}", label=f"Nz = {int(nz)}")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("inference step t", fontsize=8)
-    ax.set_title(f"CKA with Nz = {ds.attrs['reference_n_latent']}, p = {ds.attrs['cka_noise']}", fontsize=8)
-    ax.legend(fontsize=6)
-    ax = fig.add_subplot(grid[row, 1])
+    ax.set_xlabel("inference step t")
+    ax.set_ylabel("linear CKA")
+    ax.set_title(f"CKA with Nz = {ds.attrs['reference_n_latent']}\np = {ds.attrs['cka_noise']}", fontsize=10)
+    _legend_below(ax)
+    ax = fig.add_subplot(bottom[0, 1])
     nzs = ds.n_latent.values
     corr = ds["corrected"].values
     ax.errorbar(nzs, corr, yerr=[corr - ds["ci_low"].values, ds["ci_high"].values - corr], fmt="o-", capsize=3,
@@ -274,20 +309,24 @@ def plot(ds: xr.Dataset) -> Any:
     ax.plot(nzs, nzs, ":", color="gray", label="Nz")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("Nz", fontsize=8)
-    ax.set_title("participation ratio of the memories", fontsize=8)
-    ax.legend(fontsize=6)
+    _log_ticks(ax.xaxis)
+    _log_ticks(ax.yaxis)
+    ax.set_xlabel("Nz")
+    ax.set_title("participation ratio\nof the memories", fontsize=10)
+    _legend_below(ax)
     mid = noises[len(noises) // 2]
     for c, decoder in enumerate(DECODERS, start=2):
-        ax = fig.add_subplot(grid[row, c])
+        ax = fig.add_subplot(bottom[0, c])
         tg = ds["generalization"].sel(noise=mid, decoder=decoder)
         im = ax.imshow(tg.values, origin="lower", cmap="magma", vmin=float(ds["chance"].sel(decoder=decoder)),
                        vmax=1, aspect="auto")
-        ax.set_xlabel("test step t′", fontsize=8)
-        ax.set_ylabel("train step t", fontsize=8)
-        ax.set_title(f"{decoder} decoder, p = {mid:g}", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("test step t′")
+        ax.set_ylabel("train step t")
+        ax.set_title(f"{decoder} decoder, p = {mid:g}\n(accuracy; floor: chance)", fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"representational geometry ({ds.attrs['mode']}); {ds.attrs['training']}", fontsize=10)
+    fig.suptitle(f"representational geometry ({ds.attrs['mode']}); {ds.attrs['training']}", fontsize=11)
     return fig
 
 

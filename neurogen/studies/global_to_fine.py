@@ -46,7 +46,7 @@ from neurogen import analysis as na
 from neurogen.associative import HierarchicalPatterns, HopfieldNetwork
 from neurogen.engine import run
 from neurogen.stimulus import PixelSwap, Stimulus
-from neurogen.studies._common import BySize, Context
+from neurogen.studies._common import FIG_WIDTH, BySize, Context
 from neurogen.studies._measure import PROGRESS, trials_for
 from neurogen.studies.claims import Claim, verdict
 
@@ -148,33 +148,46 @@ def peaks(ds: xr.Dataset, subject: str, noise: float) -> dict[str, tuple[float, 
     return out
 
 
+_SUBJECT_NAMES = {"vae": "VAE", "hopfield": "Hopfield"}
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """Rows: each subject's information and gain; columns: noise levels."""
+    """Rows: noise levels; columns: each subject's information and gain. One legend, under the panels.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least 10 pt).
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
     noises = [float(v) for v in ds.noise.values]
-    fig, axes = plt.subplots(2 * len(SUBJECTS), len(noises), figsize=(4.2 * len(noises), 10.5), squeeze=False,
-                             sharex=True, layout="constrained")
+    fig, axes = plt.subplots(len(noises), 2 * len(SUBJECTS), figsize=(FIG_WIDTH, 2.9 * len(noises) + 1.3),
+                             squeeze=False, sharex=True, layout="constrained")
     colors = {"category": "C0", "identity": "C3"}
-    for r, subject in enumerate(SUBJECTS):
-        for c, noise in enumerate(noises):
-            ax_i, ax_g = axes[2 * r, c], axes[2 * r + 1, c]
+    for r, noise in enumerate(noises):
+        for c, subject in enumerate(SUBJECTS):
+            ax_i, ax_g = axes[r, 2 * c], axes[r, 2 * c + 1]
             pk = peaks(ds, subject, noise)
             for var in VARIABLES:
                 d = ds.sel(subject=subject, noise=noise, variable=var)
-                ax_i.plot(d.time, d["information"], color=colors[var], label=var)
-                ax_g.plot(d.time, d["gain"], color=colors[var], label=var)
+                ax_i.plot(d.time, d["information"], color=colors[var])
+                ax_g.plot(d.time, d["gain"], color=colors[var])
                 ax_g.axvline(pk[var][1], color=colors[var], ls=":")
             ax_g.axhline(0, color="gray", lw=0.6)
-            ax_i.set_title(f"{subject}, p = {noise:g}", fontsize=9)
+            name = _SUBJECT_NAMES.get(subject, subject)
+            ax_i.set_title(f"{name}, p = {noise:g}: information", fontsize=10)
+            ax_g.set_title(f"{name}, p = {noise:g}: gain", fontsize=10)
             ax_i.set_ylabel(r"$I(t) / H$")
             ax_g.set_ylabel(r"$(I(t) - I(0)) / H$")
     for ax in axes[-1]:
         ax.set_xlabel("inference step t")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"category vs identity; Hopfield: {ds.attrs['hopfield']}", fontsize=9)
+    handles = [Line2D([], [], color=colors[v]) for v in VARIABLES]
+    handles.append(Line2D([], [], color="k", ls=":"))
+    fig.legend(handles, [*VARIABLES, "time of the peak gain"], loc="outside lower center", ncol=len(handles),
+               frameon=False)
+    fig.suptitle(f"category vs identity, decoded from each step's state\nHopfield: {ds.attrs['hopfield']}",
+                 fontsize=11)
     return fig
 
 

@@ -31,7 +31,7 @@ from neurogen import analysis as na
 from neurogen.associative import HierarchicalPatterns, HopfieldNetwork
 from neurogen.engine import run
 from neurogen.interventions import Lesion
-from neurogen.studies._common import BySize, Context
+from neurogen.studies._common import FIG_WIDTH, BySize, Context
 from neurogen.studies._dips import RULE, Z, dips
 from neurogen.studies._measure import PROGRESS, distance_curves, noise_sweep
 from neurogen.studies.claims import Claim, across, param, verdict
@@ -258,8 +258,6 @@ def hopfield_summary(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------------------------- figure
 
 
-#: Figure width in inches: the report's 1200 px page at 96 px per inch, less save_figure's padding.
-FIG_WIDTH = 12.2
 _STAGE_NAMES = {"I": "stage I (memory)", "II": "stage II (concept)", "III": "stage III (abstract)"}
 
 

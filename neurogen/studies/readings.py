@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from neurogen import analysis as na
-from neurogen.studies._common import BySize, Context
+from neurogen.studies._common import FIG_WIDTH, BySize, Context
 from neurogen.studies._measure import (classifier_for, concept_image_distance, distance_curves, final_states,
                                        noise_sweep)
 from neurogen.studies._dips import dips
@@ -194,34 +194,47 @@ def matrix(ds: xr.Dataset) -> xr.DataArray:
 
 
 def plot(ds: xr.Dataset) -> Any:
-    """(a) the claims × readings matrix; (b) Fig. 4's minimum distances under each reading."""
+    """(a) the claims × readings matrix; (b) Fig. 4's minimum distances under each reading.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least
+    10 pt); (b)'s legend (colour: reading, line style: level) sits under its axes, off the data.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     m = matrix(ds)
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1.3]})
+    fig, axes = plt.subplots(1, 2, figsize=(FIG_WIDTH, 5.6), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1.25]})
     ax = axes[0]
     ax.imshow(m.values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(MODES)), [r.replace("_", " ") for r in MODES])
+    ax.set_xticks(range(len(MODES)), [r.replace("_", "\n") for r in MODES])
     ax.set_yticks(range(len(CLAIMS)), list(CLAIMS))
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             v = m.values[i, j]
             ax.text(j, i, "—" if np.isnan(v) else ("holds" if v else "fails"), ha="center", va="center",
-                    fontsize=9, color="white", fontweight="bold")
-    ax.set_title(f"(a) claims × readings (seed {ds.attrs['main_seed']}); best: {ds.attrs['best_reading']}")
+                    fontsize=10, color="white", fontweight="bold")
+    ax.set_title(f"(a) claims × readings (seed {ds.attrs['main_seed']})\nbest reading: {ds.attrs['best_reading']}",
+                 fontsize=11)
     ax = axes[1]
     main = int(ds.attrs["main_seed"])
+    levels = (("memory", "-"), ("concept", "--"), ("abstract", ":"))
+    handles, names = [], []
     for k, (mode, seed, case) in enumerate(_cases(ds)):
         if seed != main:
             continue
         st = na.stages({lev: case[f"min_{lev}"] for lev in na.LEVELS})
-        for level, ls in (("memory", "-"), ("concept", "--"), ("abstract", ":")):
-            ax.plot(st.noise, st["mean"].sel(level=level), ls=ls, color=f"C{k}",
-                    label=f"{mode}" if level == "memory" else None)
+        for level, ls in levels:
+            ax.plot(st.noise, st["mean"].sel(level=level), ls=ls, color=f"C{k}")
+        handles.append(Line2D([], [], color=f"C{k}"))
+        names.append(mode.replace("_", " "))
+    handles += [Line2D([], [], color="k", ls=ls) for _, ls in levels]
+    names += [f"{level} level" for level, _ in levels]
     ax.set_xlabel("noise fraction p")
-    ax.set_ylabel(r"$\min_t \|z(t) - \xi\|_2$ (— memory, -- concept, ·· abstract)")
-    ax.set_title("(b) Fig. 4's minimum distances under each reading")
-    ax.legend(fontsize=8)
+    ax.set_ylabel(r"$\min_t \|z(t) - \xi\|_2$, mean over trials")
+    ax.set_title(f"(b) Fig. 4's minimum distances under each reading (seed {main})", fontsize=11)
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False,
+              title="colour: reading; line style: distance to the memory, concept or abstract level")
     return fig
 
 
