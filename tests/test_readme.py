@@ -99,9 +99,11 @@ def test_architecture_lists_every_module():
     assert not missing, missing
 
 
-def test_readme_placeholders_are_marked():
-    """The sections waiting for a real run's numbers say so."""
+def test_readme_sections_have_numbers_or_say_why_not():
+    """Each section of this round either gives measured numbers or says plainly that it has none yet."""
+    import re
+
     text = (ROOT / "README.md").read_text()
     for title in ("Across model families", "Representational geometry", "Files and failures"):
         section = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-        assert "**Placeholder — numbers from a real run go here**" in section, title
+        assert re.search(r"\d", section) or "not measured yet" in section, title
