@@ -5,7 +5,7 @@
 Copies ``build/default/network.pt`` to ``neurogen/default/network.pt``, writes
 ``neurogen/default/provenance.json`` (command, seed, versions, data sha256, epochs, wall time,
 machine, final train/test ELBO, active units, sha256 of the checkpoint) and stores the kept
-development checkpoints (epochs before the last) in float16 under ``neurogen/default/development/``
+development checkpoints of ``SHIPPED_EPOCHS`` in float16 under ``neurogen/default/development/``
 for the concept-formation study's quick profile.
 """
 
@@ -18,6 +18,9 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Development epochs shipped in float16 (2 and 50 are kept in build/ only: all shipped weights stay
+#: within 60 MB, and 1, 5, 10, 25, 100 still show when the approach and the stages appear).
+SHIPPED_EPOCHS = (1, 5, 10, 25)
 sys.path.insert(0, str(ROOT))
 
 from neurogen import analysis as na  # noqa: E402
@@ -62,7 +65,7 @@ def main(build: str, notes: str = "") -> None:
     kept = []
     for ck in sorted((build_dir / "network-checkpoints").glob("epoch-*.pt")):
         epoch = int(ck.stem.split("-")[1])
-        if epoch >= int(prov["epochs"] or 0):
+        if epoch >= int(prov["epochs"] or 0) or epoch not in SHIPPED_EPOCHS:
             continue
         sub = Network.load(ck, device="cpu")
         sub.half()

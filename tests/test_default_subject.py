@@ -55,7 +55,7 @@ def test_info_prints_provenance(capsys):
 def test_development_checkpoints_load():
     """The kept checkpoints of the default subject's run load, each with its epoch."""
     files = sorted((DEFAULT_DIR / "development").glob("epoch-*.pt"))
-    assert [int(f.stem.split("-")[1]) for f in files] == [1, 2, 5, 10, 25, 50]
+    assert [int(f.stem.split("-")[1]) for f in files] == [1, 5, 10, 25]  # 2 and 50 dropped to keep the shipped weights within 60 MB
     for f in files:
         net = Network.load(f, device="cpu")
         assert net.metadata["epoch"] == int(f.stem.split("-")[1])

@@ -234,7 +234,8 @@ def development_checkpoints(profile: Profile, device: str = "auto",
     """(epoch, network) for the kept checkpoints of one training run, in epoch order.
 
     ``quick``: the shipped default subject's run (``neurogen/default/development``, float16 copies
-    of epochs 1, 2, 5, 10, 25, 50, plus the default itself at 100). ``train`` profiles: the kept
+    of epochs 1, 5, 10, 25, plus the default itself at 100; epochs 2 and 50 are no longer
+    shipped, to keep all shipped weights within 60 MB). ``train`` profiles: the kept
     checkpoints of the cached training run (retrained with ``keep=`` if missing).
     """
     from neurogen.network import DEFAULT_DIR

@@ -2,7 +2,7 @@
 
 Protocol: for each kept checkpoint of one training run
 (:func:`~neurogen.studies._common.development_checkpoints`: ``quick``, the shipped default
-subject's run, epochs 1, 2, 5, 10, 25, 50, 100; ``paper`` and ``tiny``, the profile's cached run):
+subject's run, epochs 1, 5, 10, 25, 100 (2 and 50 are not shipped: the 60 MB budget); ``paper`` and ``tiny``, the profile's cached run):
 the test ELBO, the active units (Fig. 3a), the Fig. 2 curves for all ten labels (``trials`` noisy
 images per label at p = 0.2, T steps; ‖z(t) − ξ̄_label‖ mean ± SEM, each classified by
 :func:`neurogen.analysis.returns_to_concept` with its SEM: ``no_approach``,
