@@ -35,7 +35,7 @@ import torch
 import xarray as xr
 
 from neurogen._version import __version__
-from neurogen._files import atomic_path
+from neurogen._files import atomic_dir, atomic_path
 from neurogen.studies import STUDIES, StudyResult, run_study
 from neurogen.studies._common import context, get_profile, save_json
 from neurogen.studies.claims import UNMEASURED, Claim
@@ -276,7 +276,10 @@ def replicate(profile: str = "quick", out: str | os.PathLike = "report", device:
     to stderr as it starts and ends (``[3/11] fig4 … 41 s``) unless ``quiet``.
 
     A study that fails is reported (its claims become "not measured"; the page opens with a banner
-    naming it) and the others still run. A study named twice in ``studies`` runs once, in the order
+    naming it) and the others still run. The folder is written whole: everything goes into a staging
+    folder beside ``out`` that replaces it in one rename at the end (:func:`neurogen._files.atomic_dir`),
+    so an interrupted run (SIGTERM, Ctrl-C, a full disk) leaves the previous report as it was. A folder
+    holding other files than a report's is refused before any work. A study named twice in ``studies`` runs once, in the order
     of its first mention. Returns the page's path.
 
     ``command`` is the command line recorded as provenance (default ``sys.argv``), written as typed
@@ -290,10 +293,22 @@ def replicate(profile: str = "quick", out: str | os.PathLike = "report", device:
     if unknown:
         msg = f"unknown studies {unknown}; choose from {list(STUDIES)}."
         raise ValueError(msg)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out).resolve()
+    with atomic_dir(final, replaceable=REPORT_FILES) as stage:  # the old report stays whole until the swap
+        page = _replicate_into(stage, final, p, names, device, data, quiet=quiet, command=command,
+                               redact_paths=redact_paths)
+    return final / page.name
+
+
+#: What a report folder holds: an older report (written before folders carried a marker) is replaced.
+REPORT_FILES = ("index.html", "results.json", "training_log.json", "*.png", "*.pdf", "*.nc")
+
+
+def _replicate_into(out: Path, final: Path, p: Any, names: list[str], device: str, data: Any, *, quiet: bool,
+                    command: Sequence[str] | None, redact_paths: bool) -> Path:
+    """:func:`replicate`'s work, written into the staging folder ``out`` (``final`` once swapped in)."""
     t0 = time.perf_counter()
-    _say(quiet, f"replicate: profile {p.name!r}, {len(names)} studies, writing to {out}")
+    _say(quiet, f"replicate: profile {p.name!r}, {len(names)} studies, writing to {final}")
     ctx = context(p, device, data)
     results: dict[str, StudyResult | str] = {}
     claims: list[Claim] = []
@@ -317,7 +332,7 @@ def replicate(profile: str = "quick", out: str | os.PathLike = "report", device:
         save_json(log, out, "training_log")
         log_link = _Link("training_log.json", f"training_log.json ({len(log)} epochs)")
     provenance = {
-        "command": typed_command(sys.argv if command is None else command, out),
+        "command": typed_command(sys.argv if command is None else command, final),
         "profile": p.describe(),
         "network": repr(net), "network sha256": net.sha256,
         "training": {k: v for k, v in training.items() if k != "log"},
@@ -333,12 +348,13 @@ def replicate(profile: str = "quick", out: str | os.PathLike = "report", device:
                                                      for f in r.files]} if isinstance(r, StudyResult)
                    else {"error": r}) for n, r in results.items()}
     if redact_paths:
-        provenance, summary = redact(provenance, out), redact(summary, out)
+        provenance = redact(redact(provenance, out), final)  # the staging folder and the final one read "."
+        summary = redact(redact(summary, out), final)
     as_json = {k: (v.as_json() if isinstance(v, _Link) else v) for k, v in provenance.items()}
     save_json({"studies": summary, "claims": [attrs.asdict(c) for c in claims], "provenance": as_json},
               out, "results")
     page = out / "index.html"
     with atomic_path(page) as tmp:
         Path(tmp).write_text(render_html(results, claims, provenance, out, p.name), encoding="utf-8")
-    _say(quiet, f"replicate: {len(claims)} claims in {time.perf_counter() - t0:.0f} s; report at {page}")
+    _say(quiet, f"replicate: {len(claims)} claims in {time.perf_counter() - t0:.0f} s; report at {final / page.name}")
     return page
