@@ -278,7 +278,7 @@ def test_missing_checkpoint(tmp_path):
 
 def test_directory_is_not_a_checkpoint(tmp_path):
     """A folder at the path gives CheckpointError, not IsADirectoryError."""
-    _expect_checkpoint_error(tmp_path, "checkpoint not found")
+    _expect_checkpoint_error(tmp_path, "is a folder, not a regular file")
 
 
 def test_truncated_checkpoint(tiny_network, tmp_path):
