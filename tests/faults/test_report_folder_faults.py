@@ -60,3 +60,19 @@ def test_no_live_link_but_http_and_relative(href):
     """A value read from a file never becomes a live link unless it is http(s) or relative (item 9)."""
     assert report.safe_href(href) is None
     assert report.safe_href("https://arxiv.org/abs/1712.04195") and report.safe_href("fig1.png")
+
+
+def test_published_values_drop_host_home_and_absolute_paths(tmp_path):
+    """What the report publishes names no host, home folder or absolute path of the run (item 11)."""
+    import socket
+
+    home, host = str(Path.home()), socket.gethostname()
+    out = tmp_path / "report"
+    obj = {"command": f"{home}/venv/bin/neurogen replicate --out {out}", "machine": f"{host} x86_64",
+           "files": [str(out / "fig1.png")]}
+    clean = report.redact(obj, out)
+    text = repr(clean)
+    assert home not in text and str(out) not in text and (not host or host not in text)
+    assert clean["files"] == ["fig1.png"]
+    assert report.typed_command(["/opt/venv/bin/neurogen", "replicate", "--out", str(out)], out) == \
+        "neurogen replicate --out ."
