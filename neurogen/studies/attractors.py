@@ -99,7 +99,7 @@ from neurogen.concepts import ConceptHierarchy
 from neurogen.engine import run
 from neurogen.probe import Probe
 from neurogen.stimulus import PixelSwap, Stimulus
-from neurogen.studies._common import BySize, Context, development_checkpoints
+from neurogen.studies._common import FIG_WIDTH, BySize, Context, development_checkpoints
 from neurogen.studies._measure import PROGRESS, noise_grid, trials_for
 from neurogen.studies.claims import Claim, param, verdict
 
@@ -483,27 +483,45 @@ def speed_times(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ------------------------------------------------------------------------------- figure
 
 
+def _log_ticks(axis: Any) -> None:
+    """Ticks at 1, 2, 5 × 10^k labelled as plain numbers (no minor labels crowding a short log axis)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=12))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _legend_below(ax: Any, ncol: int = 3, offset: float = -0.2) -> None:
+    """The panel's legend under its x label, off the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, offset), ncol=ncol, frameon=False)
+
+
 def plot(ds: xr.Dataset) -> Any:
-    """(a) concept to nearest point; (b) speed and distance over t; (c) alignment; (d) basins; (e–g) categories."""
+    """(a) concept to nearest point; (b) speed and distance over t; (c) alignment; (d) basins; (e–g) categories.
+
+    Drawn for the report's page (:data:`~neurogen.studies._common.FIG_WIDTH` wide, texts of at least
+    10 pt): four rows of two panels, titles wrapped, legends under their axes.
+    """
     import matplotlib.pyplot as plt
 
     ref = int(ds.attrs["reference_n_latent"])
     main = subject_part(ds, "zoo_", n_latent=ref)
     labels = main["label"]
-    fig, axes = plt.subplots(2, 4, figsize=(19, 8.4), layout="constrained")
+    fig, axes = plt.subplots(4, 2, figsize=(FIG_WIDTH, 19.0), layout="constrained")
     ax = axes[0, 0]
     colors = {"fixed": "C0", "slow": "C1", "none": "gray"}
     kinds = main["kind"].astype(str)
     ax.bar(labels, main["distance"], color=[colors.get(k, "gray") for k in kinds])
     for x, y, u in zip(labels, main["distance"], main["n_unstable"]):
-        ax.text(x, y, f"{int(u)}", ha="center", va="bottom", fontsize=8)
+        ax.text(x, y, f"{int(u)}", ha="center", va="bottom", fontsize=10)
     ax.bar(labels, main["settled_distance"], fill=False, edgecolor="k", ls="--", lw=0.8)
     ax.axhline(RADIUS, color="C3", ls=":", lw=1)
     ax.set_xticks(labels)
     ax.set_xlabel("label")
-    ax.set_ylabel("distance from the concept (spreads)")
-    ax.set_title(f"(a) Nz = {ref}: nearest point (blue fixed, orange slow; number: unstable directions);\n"
-                 f"dashed: state after {ds.attrs['settle']} steps from the concept", fontsize=8)
+    ax.set_ylabel("distance from the concept\n(spreads)")
+    ax.set_title(f"(a) Nz = {ref}: nearest point (blue fixed, orange slow;\nnumber: unstable directions); "
+                 f"dashed: state\nafter {ds.attrs['settle']} steps from the concept", fontsize=10)
     ax = axes[0, 1]
     keys, t_speed, t_min = speed_times(ds)
     lab = ds["trial_label"].values
@@ -516,30 +534,30 @@ def plot(ds: xr.Dataset) -> Any:
         twin.axvline(t_min[i], color=f"C{i % 10}", lw=0.5, alpha=0.5)
     ax.set_yscale("log")
     ax.set_xlabel("inference step t")
-    ax.set_ylabel("mean speed ||F(z) - z|| (solid, ▼ argmin)")
-    twin.set_ylabel("mean distance to the concept (dotted; lines: t_min)")
-    ax.set_title(f"(b) speed along Fig. 2's trajectories (p = {ds.attrs['p']}, {ds.attrs['mode']})", fontsize=8)
-    ax = axes[0, 2]
+    ax.set_ylabel("mean speed ||F(z) − z||\n(solid, ▼ argmin)")
+    twin.set_ylabel("mean distance to the concept\n(dotted; lines: t_min)")
+    ax.set_title(f"(b) speed along Fig. 2's trajectories\n(p = {ds.attrs['p']}, {ds.attrs['mode']})", fontsize=10)
+    ax = axes[1, 0]
     width = 0.27
     for j, (name, text) in enumerate((("cos_nearest", "nearest memories"), ("cos_memories", "random memories"),
                                       ("cos_random", "random directions"))):
         ax.bar(labels + (j - 1) * width, main[name], width, label=text)
     ax.set_xticks(labels)
     ax.set_xlabel("label")
-    ax.set_ylabel("mean |cos| with the leading eigenvector")
-    ax.legend(fontsize=7)
-    ax.set_title(f"(c) Nz = {ref}: where the leading direction at the concept's point points", fontsize=8)
-    ax = axes[0, 3]
+    ax.set_ylabel("mean |cos| with the\nleading eigenvector")
+    _legend_below(ax)
+    ax.set_title(f"(c) Nz = {ref}: where the leading direction\nat the concept's point points", fontsize=10)
+    ax = axes[1, 1]
     ps, majority, frac = basin_table(ds)
     for i, lvl in enumerate(_LEVELS):
         ax.plot(ps, frac[:, i], "o-", color={"memory": "C2", "concept": "C1", "abstract": "C0"}[lvl], label=lvl)
     ax.set_xlabel("noise fraction p")
-    ax.set_ylabel("fraction of end states nearest the level")
+    ax.set_ylabel("fraction of end states\nnearest the level")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(fontsize=8)
-    ax.set_title(f"(d) basins after T = {ds.attrs['basin_steps']} steps, noisy '{ds.attrs['label']}'s", fontsize=8)
-    for ax, prefix, dim, tag in ((axes[1, 0], "zoo_", "n_latent", "(e) across Nz"),
-                                 (axes[1, 1], "dev_", "epoch", "(f) across training (Nz = 100)")):
+    _legend_below(ax)
+    ax.set_title(f"(d) basins after T = {ds.attrs['basin_steps']} steps,\nnoisy '{ds.attrs['label']}'s", fontsize=10)
+    for ax, prefix, dim, tag in ((axes[2, 0], "zoo_", "n_latent", "(e) across Nz"),
+                                 (axes[2, 1], "dev_", "epoch", "(f) across training (Nz = 100)")):
         values = [int(v) for v in ds[dim].values]
         counts = np.array([[np.sum(categories(subject_part(ds, prefix, **{dim: v}), RADIUS) == c)
                             for c in CATEGORIES] for v in values])
@@ -550,9 +568,9 @@ def plot(ds: xr.Dataset) -> Any:
         ax.set_xticks(range(len(values)), values)
         ax.set_xlabel(dim.replace("n_latent", "Nz"))
         ax.set_ylabel("labels")
-        ax.legend(fontsize=7)
-        ax.set_title(f"{tag}: what the concept is (within {RADIUS:g} spread)", fontsize=8)
-    ax = axes[1, 2]
+        _legend_below(ax, ncol=len(CATEGORIES))
+        ax.set_title(f"{tag}: what the concept is\n(within {RADIUS:g} spread)", fontsize=10)
+    ax = axes[3, 0]
     for i, kind in enumerate(ds["hopfield"].values):
         h = subject_part(ds, "hop_", hopfield=kind)
         ax.plot(np.arange(len(h["memory_distance"])) + 0.1 * i, h["memory_distance"], "o", color=f"C{i}",
@@ -562,21 +580,22 @@ def plot(ds: xr.Dataset) -> Any:
     ax.axhline(RADIUS, color="C3", ls=":", lw=1)
     ax.set_xlabel("memory starts | concepts")
     ax.set_ylabel("distance (spreads)")
-    ax.legend(fontsize=7)
-    ax.set_title(f"(g) Hopfield subjects (N = {ds.attrs['hopfield_units']}): end point of each memory start "
-                 "to its memory;\nconcept to its nearest point", fontsize=8)
-    ax = axes[1, 3]
+    _legend_below(ax, ncol=2)
+    ax.set_title(f"(g) Hopfield subjects (N = {ds.attrs['hopfield_units']}): end point of\neach memory start "
+                 "to its memory; concept to\nits nearest point", fontsize=10)
+    ax = axes[3, 1]
     for prefix, dim, marker in (("zoo_", "n_latent", "o-"), ("dev_", "epoch", "s--")):
         values = [int(v) for v in ds[dim].values]
         med = [float(np.median(subject_part(ds, prefix, **{dim: v})["distance"])) for v in values]
         ax.plot(values, med, marker, label=f"by {dim.replace('n_latent', 'Nz')}")
     ax.axhline(RADIUS, color="C3", ls=":", lw=1)
     ax.set_xscale("log")
+    _log_ticks(ax.xaxis)
     ax.set_xlabel("Nz (zoo) or epoch (training)")
     ax.set_ylabel("median over labels (spreads)")
-    ax.legend(fontsize=7)
-    ax.set_title("(h) distance from the concept to its nearest point", fontsize=8)
-    fig.suptitle(f"attractors of repeated inference; {ds.attrs['training']}", fontsize=10)
+    _legend_below(ax, ncol=2)
+    ax.set_title("(h) distance from the concept\nto its nearest point", fontsize=10)
+    fig.suptitle(f"attractors of repeated inference; {ds.attrs['training']}", fontsize=11)
     return fig
 
 

@@ -14,9 +14,9 @@ from PIL import Image
 from neurogen.studies import replot
 from neurogen.studies.report import PAGE_WIDTH_IN, PAGE_WIDTH_PX
 
-#: The studies whose figures are drawn for the page: every study but attractors (not yet).
+#: The studies whose figures are drawn for the page: every study.
 REDRAWN = ["fig1", "fig2", "fig3", "fig4", "figA1", "figB2", "readings", "lesions", "concept_formation", "associative",
-           "global_to_fine", "fig6", "fig7", "geometry"]
+           "global_to_fine", "fig6", "fig7", "geometry", "attractors"]
 MIN_PT = 9.0
 
 
@@ -45,7 +45,7 @@ def drawn_texts(fig) -> list[Text]:
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and drawn(t)]
 
 
-@pytest.mark.slow  # runs fourteen studies at the tiny profile (about two minutes)
+@pytest.mark.slow  # runs fifteen studies at the tiny profile (about two minutes)
 @pytest.mark.parametrize("name", REDRAWN)
 def test_figure_fits_the_page_and_its_fonts_are_readable(name, run_tiny):
     """The saved PNG is the page's width (±10 %), and every text shows at ≥ 9 pt on the page."""
