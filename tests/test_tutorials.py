@@ -106,6 +106,16 @@ def test_tutorial_runs_as_a_notebook(tmp_path, monkeypatch):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     images = [o for o in outputs if o.get("output_type") == "display_data" and "image/png" in o.get("data", {})]
     assert len(images) >= 1, [o.get("output_type") for o in outputs]
+    html = [o for o in outputs if o.get("output_type") == "execute_result" and "text/html" in o.get("data", {})]
+    assert html and "xarray" in html[0]["data"]["text/html"], "the recording's HTML view is shown"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert f"wrote {tmp_path / 'out' / '01_sixes.nc'}" in text
     assert (tmp_path / "out" / "01_samples.png").stat().st_size > 0
+
+
+def test_every_tutorial_names_its_kernel():
+    """Converted notebooks carry a kernelspec (jupytext header), so Jupyter opens them without asking."""
+    jupytext = pytest.importorskip("jupytext")
+    for path in sorted(TUTORIALS.glob("0*.py")):
+        assert jupytext.read(path).metadata.get("kernelspec", {}).get("language") == "python", path.name

@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 1. Your first recording
 #
@@ -53,6 +61,13 @@ print(stim)
 rec = ng.run(net, stim, steps=10 if TINY else 40, probe=ng.Probe(["latent", "data"]))
 print(rec)
 print(rec.latent.dims, rec.latent.shape)
+
+# %% [markdown]
+# In a notebook the recording shows itself as xarray's HTML view (dimensions, coordinates, the
+# signals and their attributes, folded): the cell's last expression is the recording.
+
+# %%
+rec
 
 # %% [markdown]
 # ## Look at it
