@@ -139,14 +139,21 @@ def remove_stale_temporaries(target: str | os.PathLike, *, older_than: float = S
                 stale = now - p.stat().st_mtime > older_than
             except OSError:
                 continue
-        if stale:
-            with contextlib.suppress(OSError):
-                if p.is_dir() and not p.is_symlink():
-                    shutil.rmtree(p)
-                else:
-                    p.unlink()
-                removed.append(p)
+        if stale and _remove(p):
+            removed.append(p)
     return removed
+
+
+def _remove(p: Path) -> bool:
+    """Remove a file, link or folder tree; False if the file system refused."""
+    try:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def remove_dead_writers_temporaries(folder: str | os.PathLike) -> list[Path]:
@@ -164,11 +171,7 @@ def remove_dead_writers_temporaries(folder: str | os.PathLike) -> list[Path]:
         pid, token = parts[-3], parts[-2]
         if not (pid.isdigit() and len(token) == 8) or int(pid) == os.getpid() or _pid_alive(int(pid)):
             continue
-        with contextlib.suppress(OSError):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
+        if _remove(p):
             removed.append(p)
     return removed
 

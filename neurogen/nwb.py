@@ -130,20 +130,8 @@ def from_nwb(path: str | os.PathLike) -> Recording:
     >>> from_nwb(to_nwb(rec, "sixes.nwb")).dataset.identical(rec.dataset)  # doctest: +SKIP
     True
     """
-    nwb = require("pynwb")
     path = Path(path)
-    if not path.is_file():
-        msg = f"{path}: file not found." if not path.exists() else f"{path}: not a file."
-        raise RecordingError(msg)
-    check_storage(path, kind="NWB file")
-    try:
-        with nwb.NWBHDF5IO(str(path), mode="r") as io:
-            ds = read_dataset(io.read(), path)
-    except RecordingError:
-        raise
-    except Exception as err:  # OSError (not HDF5), KeyError (a missing column), pynwb's own errors
-        msg = f"{path}: not a readable NWB file written by neurogen.to_nwb: {type(err).__name__}: {one_line(err)}"
-        raise RecordingError(msg) from err
+    ds = _read_nwb(path, lambda nwbfile: read_dataset(nwbfile, path))
     _validate(ds, str(path), strict=True)
     for name in (v for v in SIGNAL_DIM if v in ds):
         values = np.asarray(ds[name].values)
@@ -155,21 +143,27 @@ def from_nwb(path: str | os.PathLike) -> Recording:
 
 def read_hierarchy(path: str | os.PathLike) -> Any:
     """The :class:`~neurogen.concepts.ConceptHierarchy` stored by ``to_nwb(..., hierarchy=...)``, or None."""
-    nwb = require("pynwb")
     from neurogen.concepts import ConceptHierarchy
 
-    path = Path(path)
+    ds = _read_nwb(Path(path), read_hierarchy_dataset)
+    return None if ds is None else ConceptHierarchy(ds)
+
+
+def _read_nwb(path: Path, read: Any) -> Any:
+    """``read(nwbfile)`` of the NWB file at ``path``, after its storage check; one RecordingError otherwise."""
+    nwb = require("pynwb")
     if not path.is_file():
         msg = f"{path}: file not found." if not path.exists() else f"{path}: not a file."
         raise RecordingError(msg)
     check_storage(path, kind="NWB file")
     try:
         with nwb.NWBHDF5IO(str(path), mode="r") as io:
-            ds = read_hierarchy_dataset(io.read())
-    except Exception as err:
+            return read(io.read())
+    except RecordingError:
+        raise
+    except Exception as err:  # OSError (not HDF5), KeyError (a missing column), pynwb's own errors
         msg = f"{path}: not a readable NWB file written by neurogen.to_nwb: {type(err).__name__}: {one_line(err)}"
         raise RecordingError(msg) from err
-    return None if ds is None else ConceptHierarchy(ds)
 
 
 # ---------------------------------------------------------------------------------- pynapple
